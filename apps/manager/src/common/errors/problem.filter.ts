@@ -1,0 +1,77 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Problem } from '@outpost/shared';
+import type { Request, Response } from 'express';
+import { AppError } from './app-error';
+import { errorStatus } from './error-status';
+import { requestIdOf } from '../http/request-id';
+
+/** Errors thrown by Express body parsing before any handler runs carry a `type`. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+function fromHttpException(exception: HttpException): AppError {
+  const status = exception.getStatus();
+  if (status === 404) return new AppError('ROUTE_NOT_FOUND', 'No such route');
+  if (status === 401) return new AppError('UNAUTHENTICATED', 'Sign in first');
+  if (status === 403) return new AppError('FORBIDDEN', 'Your role does not allow this');
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (status === 429) return new AppError('TOO_MANY_REQUESTS', 'Too many requests; try again later');
+  if (status < 500) return new AppError('VALIDATION_FAILED', exception.message);
+  return new AppError('INTERNAL_ERROR', 'Internal error');
+}
+
+function fromBodyParser(error: BodyParserError): AppError | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new AppError('MALFORMED_JSON', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+    default:
+      return null;
+  }
+}
+
+/**
+ * Turns every error into the one problem body. Anything unexpected becomes a 500 whose body holds
+ * only the request id; the stack goes to the log under that id, never to the client.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    writeProblem(http.getRequest<Request>(), http.getResponse<Response>(), exception, this.logger);
+  }
+}
+
+/** Writes the problem body for any error; also used by middleware that runs outside Nest. */
+export function writeProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
+  const requestId = requestIdOf(request);
+  const error = toAppError(exception, requestId, logger);
+  const body: Problem = { code: error.code, message: error.message, requestId };
+  if (error.details?.length) body.details = error.details;
+  if (response.headersSent) return;
+  for (const [name, value] of Object.entries(error.headers ?? {})) response.setHeader(name, value);
+  response.status(errorStatus[error.code]).json(body);
+}
+
+function toAppError(exception: unknown, requestId: string, logger: Logger): AppError {
+  if (exception instanceof AppError) return exception;
+  const parserError = typeof exception === 'object' && exception !== null ? fromBodyParser(exception as BodyParserError) : null;
+  if (parserError) return parserError;
+  if (exception instanceof HttpException) {
+    const cause = exception.cause as BodyParserError | undefined;
+    const fromCause = cause ? fromBodyParser(cause) : null;
+    if (fromCause) return fromCause;
+    if (exception.getStatus() < 500) return fromHttpException(exception);
+  }
+  const stack = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+  logger.error(`request ${requestId} failed: ${stack}`);
+  return new AppError('INTERNAL_ERROR', `Internal error; quote request id ${requestId} when reporting it`);
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveSeconds = z.coerce.number().int().min(1);
+
+/**
+ * Every setting of the manager, read from `OUTPOST_*` environment variables (optionally from the
+ * file named by OUTPOST_CONFIG_FILE, which the environment overrides). Nothing else reads
+ * process.env. Secrets may come from `<NAME>_FILE`.
+ */
+export const configEnvSchema = z.object({
+  OUTPOST_PORT: port.default(8090),
+  OUTPOST_HOST: z.string().min(1).default('0.0.0.0'),
+  OUTPOST_DATA_DIR: z.string().min(1).default('./data'),
+  OUTPOST_DATABASE_URL: z
+    .string()
+    .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL, e.g. mysql://user:password@127.0.0.1:3306/outpost')
+    .optional(),
+  OUTPOST_AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\/.+/, 'must be an amqp:// or amqps:// URL, e.g. amqp://guest:guest@127.0.0.1:5672')
+    .optional(),
+  OUTPOST_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OUTPOST_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  OUTPOST_CREDENTIALS_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`')
+    .optional(),
+  OUTPOST_SESSION_TTL_SECONDS: positiveSeconds.default(12 * 3600),
+  OUTPOST_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  OUTPOST_LOGIN_LOCKOUT_SECONDS: positiveSeconds.default(900),
+  OUTPOST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  OUTPOST_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  OUTPOST_CONSOLE_DIR: z.string().optional(),
+  OUTPOST_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Tests turn this on: every answer is checked against its route's response schema. */
+  OUTPOST_VALIDATE_RESPONSES: z.enum(['true', 'false']).default('false'),
+});
+export type ConfigEnv = z.infer<typeof configEnvSchema>;
+
+export type DatabaseTargetConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseTargetConfig;
+  amqpUrl: string | null;
+  publicUrl: string;
+  jwtSecret: string;
+  /** 32-byte AES-256-GCM key for credentials and webhook secrets. */
+  credentialsKey: Buffer;
+  sessionTtlSeconds: number;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+  bodyLimitBytes: number;
+  corsOrigins: string[];
+  consoleDir: string | null;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  validateResponses: boolean;
+}

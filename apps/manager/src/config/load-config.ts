@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type AppConfig, configEnvSchema } from './config.schema';
+
+/** Raised for any wrong or missing setting; the message names the variable. */
+export class ConfigError extends Error {}
+
+const SECRET_NAMES = ['OUTPOST_JWT_SECRET', 'OUTPOST_CREDENTIALS_KEY', 'OUTPOST_DATABASE_URL', 'OUTPOST_AMQP_URL'] as const;
+
+/** `KEY=value` lines; `#` comments and blank lines ignored; optional surrounding quotes removed. */
+function parseEnvFile(text: string, file: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, index) => {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) return;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`${file}:${index + 1}: expected KEY=value`);
+    const value = trimmed.slice(eq + 1).trim().replace(/^(['"])(.*)\1$/, '$2');
+    values[trimmed.slice(0, eq).trim()] = value;
+  });
+  return values;
+}
+
+function readSecretFile(name: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}`);
+  }
+}
+
+/** Merges the config file, the environment and `_FILE` secrets into one flat map. */
+function collectRawSettings(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const fromFile: Record<string, string> = {};
+  if (env.OUTPOST_CONFIG_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(env.OUTPOST_CONFIG_FILE, 'utf8');
+    } catch {
+      throw new ConfigError(`OUTPOST_CONFIG_FILE: cannot read ${env.OUTPOST_CONFIG_FILE}`);
+    }
+    Object.assign(fromFile, parseEnvFile(text, env.OUTPOST_CONFIG_FILE));
+  }
+  const raw: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('OUTPOST_') && value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const name of SECRET_NAMES) {
+    const file = raw[`${name}_FILE`];
+    if (file) {
+      if (raw[name]) throw new ConfigError(`${name} and ${name}_FILE are both set; set only one`);
+      raw[name] = readSecretFile(name, file);
+    }
+  }
+  return raw;
+}
+
+/**
+ * Embedded default: a secret not given is generated once and kept in the data dir (mode 0600), so
+ * sessions and encrypted credentials survive restarts. Several managers sharing one database must
+ * be given the same values instead.
+ */
+function persistentSecret(dataDir: string, fileName: string, generate: () => string): string {
+  const file = path.join(dataDir, 'secrets', fileName);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const value = generate();
+  writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = collectRawSettings(env);
+  const parsed = configEnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      const shown = SECRET_NAMES.includes(name as (typeof SECRET_NAMES)[number]) ? '' : ` (got "${raw[name] ?? ''}")`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const settings = parsed.data;
+  const dataDir = path.resolve(settings.OUTPOST_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const jwtSecret =
+    settings.OUTPOST_JWT_SECRET ?? persistentSecret(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64'));
+  const credentialsKey =
+    settings.OUTPOST_CREDENTIALS_KEY ??
+    persistentSecret(dataDir, 'credentials-key', () => randomBytes(32).toString('base64'));
+  return {
+    port: settings.OUTPOST_PORT,
+    host: settings.OUTPOST_HOST,
+    dataDir,
+    database: settings.OUTPOST_DATABASE_URL
+      ? { kind: 'mysql', url: settings.OUTPOST_DATABASE_URL }
+      : { kind: 'sqlite', file: path.join(dataDir, 'outpost.sqlite') },
+    amqpUrl: settings.OUTPOST_AMQP_URL ?? null,
+    publicUrl: (settings.OUTPOST_PUBLIC_URL ?? `http://localhost:${settings.OUTPOST_PORT}`).replace(/\/+$/, ''),
+    jwtSecret,
+    credentialsKey: Buffer.from(credentialsKey, 'base64'),
+    sessionTtlSeconds: settings.OUTPOST_SESSION_TTL_SECONDS,
+    loginMaxFailures: settings.OUTPOST_LOGIN_MAX_FAILURES,
+    loginLockoutSeconds: settings.OUTPOST_LOGIN_LOCKOUT_SECONDS,
+    bodyLimitBytes: settings.OUTPOST_BODY_LIMIT_BYTES,
+    corsOrigins: settings.OUTPOST_CORS_ORIGINS,
+    consoleDir: settings.OUTPOST_CONSOLE_DIR ? path.resolve(settings.OUTPOST_CONSOLE_DIR) : null,
+    logLevel: settings.OUTPOST_LOG_LEVEL,
+    validateResponses: settings.OUTPOST_VALIDATE_RESPONSES === 'true',
+  };
+}

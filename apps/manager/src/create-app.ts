@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AppModule } from './app.module';
+import { writeProblem } from './common/errors/problem.filter';
+import { requestIdMiddleware } from './common/http/request-id';
+import type { AppConfig } from './config/config.schema';
+import { openDatabase } from './database/database.module';
+import { setupSwagger } from './openapi/swagger';
+
+/** Paths the console must never shadow: unknown ones there are JSON 404s, not the SPA. */
+const API_PREFIXES = ['/api/', '/inner/', '/agent/', '/install/', '/swagger', '/healthz', '/readyz', '/health'];
+
+const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+};
+
+function securityHeaders(_request: Request, response: Response, next: NextFunction): void {
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('X-Frame-Options', 'DENY');
+  response.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+}
+
+/** JSON body parsing whose errors (malformed, too large) become problem bodies, not HTML pages. */
+function jsonBody(limitBytes: number) {
+  const parse = express.json({ limit: limitBytes, strict: false });
+  const logger = new Logger('Http');
+  return (request: Request, response: Response, next: NextFunction) =>
+    parse(request, response, (error?: unknown) => (error ? writeProblem(request, response, error, logger) : next()));
+}
+
+function resolveConsoleDir(config: AppConfig): string | null {
+  const candidate = config.consoleDir ?? path.resolve(__dirname, '../../console/dist');
+  return existsSync(path.join(candidate, 'index.html')) ? candidate : null;
+}
+
+/** Serves the built console at `/`, with the SPA's index.html for its client-side routes. */
+function serveConsole(app: NestExpressApplication, config: AppConfig): void {
+  const dir = resolveConsoleDir(config);
+  const isApiPath = (url: string) => API_PREFIXES.some((prefix) => url === prefix.replace(/\/$/, '') || url.startsWith(prefix));
+  if (!dir) {
+    new Logger('Console').warn('console not built (apps/console/dist missing); run `npm run build` to serve it');
+    app.use((request: Request, response: Response, next: NextFunction) => {
+      if (request.method !== 'GET' || isApiPath(request.path)) return next();
+      response.status(200).type('text/plain').send('Outpost manager is running. The console is not built: run `npm run build`.\n');
+    });
+    return;
+  }
+  const assets = express.static(dir, { index: false, maxAge: '1h' });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (request.method !== 'GET' || isApiPath(request.path)) return next();
+    assets(request, response, () => {
+      if (path.extname(request.path)) return next();
+      response.setHeader('Cache-Control', 'no-cache');
+      response.sendFile(path.join(dir, 'index.html'));
+    });
+  });
+}
+
+/** Builds the manager's HTTP application (used by main and by the tests). */
+export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
+  const dataSource = await openDatabase(config.database);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), {
+    bodyParser: false,
+    logger: options.logger === false ? false : LOG_LEVELS[config.logLevel],
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestIdMiddleware);
+  app.use(securityHeaders);
+  app.use(jsonBody(config.bodyLimitBytes));
+  // Same-origin by default: the console is served by the manager itself.
+  app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
+  setupSwagger(app);
+  serveConsole(app, config);
+  app.enableShutdownHooks();
+  return app;
+}

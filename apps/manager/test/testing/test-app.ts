@@ -1,0 +1,109 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { UserRole } from '@outpost/shared';
+import type { DataSource } from 'typeorm';
+import { DataSource as DataSourceToken } from 'typeorm';
+import { signSession } from '../../src/common/auth/session-tokens';
+import { PasswordHasher } from '../../src/common/crypto/password-hasher';
+import type { AppConfig } from '../../src/config/config.schema';
+import { loadConfig } from '../../src/config/load-config';
+import { createApp } from '../../src/create-app';
+import { UserEntity } from '../../src/users/user.entity';
+import { createTestDatabase, type TestDatabaseKind } from './test-database';
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is (for malformed JSON and wrong content types). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestApp {
+  kind: TestDatabaseKind;
+  baseUrl: string;
+  app: NestExpressApplication;
+  config: AppConfig;
+  /** The manager's own DataSource, for asserting what is (or is not) stored. */
+  dataSource: DataSource;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
+  /** A user of that role created directly in the database, and a session token for them. */
+  tokenFor(role: UserRole): Promise<string>;
+  close(): Promise<void>;
+}
+
+let userCounter = 0;
+
+/**
+ * A real manager on a fresh database (SQLite file or a new MariaDB database), listening on a free
+ * loopback port, with response validation on so every answer is checked against its contract.
+ */
+export async function startTestApp(kind: TestDatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase(kind);
+  await database.dataSource.destroy();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-app-'));
+  const config: AppConfig = {
+    ...loadConfig({ OUTPOST_DATA_DIR: dataDir, OUTPOST_VALIDATE_RESPONSES: 'true', ...env }),
+    database: database.target,
+  };
+  const app = await createApp(config, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const dataSource = app.get(DataSourceToken);
+  const hasher = new PasswordHasher();
+
+  return {
+    kind,
+    baseUrl,
+    app,
+    config,
+    dataSource,
+    async call(method, urlPath, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined;
+      if (options.rawBody !== undefined) body = options.rawBody;
+      else if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${baseUrl}${urlPath}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = text;
+      if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    async tokenFor(role) {
+      userCounter += 1;
+      const now = new Date();
+      const user = await dataSource.manager.save(
+        UserEntity,
+        dataSource.manager.create(UserEntity, {
+          username: `${role}-${userCounter}-${process.pid}`,
+          passwordHash: await hasher.hash('correct horse battery'),
+          role,
+          isDisabled: false,
+          lastLoginAt: null,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      return signSession(user, { secret: config.jwtSecret, ttlSeconds: 3600, now }).accessToken;
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

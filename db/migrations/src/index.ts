@@ -1,0 +1,4 @@
+import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
+
+/** Every migration, oldest first. Append new ones; never edit or reorder landed ones. */
+export const allMigrations = [InitialSchema1763800000000];

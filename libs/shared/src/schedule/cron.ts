@@ -1,0 +1,34 @@
+import { Cron } from 'croner';
+
+/**
+ * The one cron dialect of Outpost, used by the console (preview), the manager (scheduling) and the
+ * agent: 5 fields `min hour dom mon dow`, or 6 with a seconds field first. Klevr's console and agent
+ * disagreed on what a 6th field meant; here it is always seconds, everywhere.
+ */
+export function describeCronError(expression: string, timeZone = 'UTC'): string | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `cron must have 5 fields (min hour day month weekday) or 6 with seconds first; got ${fields.length}`;
+  }
+  try {
+    const cron = new Cron(expression, { timezone: timeZone, paused: true });
+    if (!cron.nextRun(new Date())) return 'cron never fires';
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message.replace(/^CronPattern: /, '') : 'invalid cron expression';
+  }
+}
+
+/** The next `count` fire times strictly after `from`, in UTC instants. */
+export function nextCronRuns(expression: string, timeZone: string, count: number, from: Date = new Date()): Date[] {
+  return new Cron(expression, { timezone: timeZone, paused: true }).nextRuns(count, from);
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

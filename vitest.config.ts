@@ -1,0 +1,49 @@
+import { defineConfig } from 'vitest/config';
+import swc from 'unplugin-swc';
+import path from 'node:path';
+
+// One config, one project per workspace package. The manager and agent go through SWC because
+// NestJS dependency injection needs emitDecoratorMetadata, which esbuild does not emit.
+const alias = {
+  '@outpost/shared': path.resolve(__dirname, 'libs/shared/src/index.ts'),
+  '@outpost/migrations': path.resolve(__dirname, 'db/migrations/src/index.ts'),
+};
+const swcPlugin = () =>
+  swc.vite({
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+    },
+    module: { type: 'es6' },
+  });
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'shared', root: 'libs/shared', include: ['src/**/*.spec.ts'], environment: 'node' },
+      },
+      {
+        resolve: { alias },
+        plugins: [swcPlugin()],
+        test: {
+          name: 'manager',
+          root: 'apps/manager',
+          include: ['src/**/*.spec.ts', 'src/**/*.int-spec.ts', 'test/**/*.spec.ts', 'test/**/*.int-spec.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Integration files each get their own fresh database; two cores cannot run many at once.
+          maxWorkers: 2,
+        },
+      },
+      {
+        resolve: { alias },
+        plugins: [swcPlugin()],
+        test: { name: 'agent', root: 'apps/agent', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'], environment: 'node', testTimeout: 60_000 },
+      },
+    ],
+  },
+});
