@@ -16,18 +16,24 @@ import { pendingSchemaChanges, runMigrations } from '../database/migrate';
 async function main(): Promise<number> {
   const url = process.env['OUTPOST_DATABASE_URL'];
   const tempDir = url ? undefined : mkdtempSync(path.join(tmpdir(), 'outpost-check-schema-'));
-  const target: DatabaseTarget = url ? { kind: 'mysql', url } : { kind: 'sqlite', file: path.join(tempDir!, 'outpost.sqlite') };
+  const target: DatabaseTarget = url
+    ? { kind: 'mysql', url }
+    : { kind: 'sqlite', file: path.join(tempDir!, 'outpost.sqlite') };
   const dataSource = createDataSource(target);
   try {
     await dataSource.initialize();
     const applied = await runMigrations(dataSource);
-    console.log(`${dataSource.options.type}: applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}`);
+    console.log(
+      `${dataSource.options.type}: applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}`,
+    );
     const changes = await pendingSchemaChanges(dataSource);
     if (changes.length === 0) {
       console.log('entities and migrations agree');
       return 0;
     }
-    console.error(`entities and migrations disagree; a migration is missing for:\n${changes.map((sql) => `  ${sql};`).join('\n')}`);
+    console.error(
+      `entities and migrations disagree; a migration is missing for:\n${changes.map((sql) => `  ${sql};`).join('\n')}`,
+    );
     return 1;
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();

@@ -14,7 +14,10 @@ export const configEnvSchema = z.object({
   OUTPOST_DATA_DIR: z.string().min(1).default('./data'),
   OUTPOST_DATABASE_URL: z
     .string()
-    .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL, e.g. mysql://user:password@127.0.0.1:3306/outpost')
+    .regex(
+      /^(mysql|mariadb):\/\/.+/,
+      'must be a mysql:// (MySQL 8) or mariadb:// (MariaDB) URL, e.g. mysql://user:password@127.0.0.1:3306/outpost',
+    )
     .optional(),
   OUTPOST_AMQP_URL: z
     .string()

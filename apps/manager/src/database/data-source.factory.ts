@@ -7,8 +7,9 @@ import { allEntities } from './entities';
 
 /**
  * Where the manager keeps its data: an embedded SQLite file (the default, no other service
- * needed) or a MySQL 8 / MariaDB 10.11 server. A `mariadb://` URL selects TypeORM's MariaDB
- * dialect (its schema introspection differs slightly); `mysql://` works against both servers.
+ * needed) or a MySQL 8 / MariaDB 10.11 server. The URL scheme picks TypeORM's dialect:
+ * `mysql://` for MySQL, `mariadb://` for MariaDB. Queries work either way, but only the MariaDB
+ * dialect reads a MariaDB schema correctly, so the drift check (`pendingSchemaChanges`) needs it.
  */
 export type DatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
 

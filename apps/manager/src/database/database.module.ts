@@ -7,7 +7,8 @@ import { runMigrations } from './migrate';
 
 /** With a mysql:// URL naming a database that does not exist yet, create it (if allowed). */
 async function ensureMysqlDatabase(url: string): Promise<void> {
-  const parsed = new URL(url);
+  // mysql2 speaks to both servers; it only knows the mysql:// scheme.
+  const parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!database) throw new Error('OUTPOST_DATABASE_URL: name the database, e.g. mysql://root@127.0.0.1:3306/outpost');
   parsed.pathname = '/';

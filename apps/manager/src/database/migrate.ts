@@ -25,6 +25,8 @@ async function refuseMysqlDialectOnMariaDb(dataSource: DataSource): Promise<void
   if (dataSource.options.type !== 'mysql') return;
   const [row] = (await dataSource.query('SELECT VERSION() AS version')) as Array<{ version: string }>;
   if (row && /mariadb/i.test(row.version)) {
-    throw new Error(`the server is MariaDB (${row.version}); connect with a mariadb:// URL to check its schema`);
+    throw new Error(
+      `the server is MariaDB (${row.version}); connect with a mariadb:// URL to check its schema`,
+    );
   }
 }

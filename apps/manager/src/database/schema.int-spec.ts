@@ -111,9 +111,13 @@ describe.each(testDatabaseKinds())('schema on %s', (kind) => {
     it('keeps history but forgets the agent or user when they are deleted', async () => {
       const user = await insertUser(ds, 'set-null-owner');
       const seeded = await seedZone(ds, 'set-null', user.id);
-      const token = await ds
-        .getRepository(ApiTokenEntity)
-        .save({ userId: user.id, name: 'ci', prefix: 'op_snull', tokenHash: hash('set-null-token'), createdAt: new Date() });
+      const token = await ds.getRepository(ApiTokenEntity).save({
+        userId: user.id,
+        name: 'ci',
+        prefix: 'op_snull',
+        tokenHash: hash('set-null-token'),
+        createdAt: new Date(),
+      });
 
       await ds.getRepository(AgentEntity).delete(seeded.agentId);
       await ds.getRepository(UserEntity).delete(user.id);
@@ -123,7 +127,9 @@ describe.each(testDatabaseKinds())('schema on %s', (kind) => {
       const run = await ds.getRepository(TaskRunEntity).findOneByOrFail({ id: seeded.runId });
       expect(run.agentId).toBeNull();
       expect(run.agentKey).toBe('agent-set-null');
-      const election = await ds.getRepository(PrimaryElectionEntity).findOneByOrFail({ zoneId: seeded.zoneId });
+      const election = await ds
+        .getRepository(PrimaryElectionEntity)
+        .findOneByOrFail({ zoneId: seeded.zoneId });
       expect(election.agentId).toBeNull();
       const task = await ds.getRepository(TaskEntity).findOneByOrFail({ id: seeded.taskId });
       expect(task.createdByUserId).toBeNull();
@@ -182,14 +188,24 @@ function hash(seed: string): string {
   return Buffer.from(seed).toString('hex').padEnd(64, '0').slice(0, 64);
 }
 
-async function insertRow<T extends ObjectLiteral>(ds: DataSource, entity: EntityTarget<T>, row: DeepPartial<T>): Promise<T> {
+async function insertRow<T extends ObjectLiteral>(
+  ds: DataSource,
+  entity: EntityTarget<T>,
+  row: DeepPartial<T>,
+): Promise<T> {
   const repository = ds.getRepository(entity);
   return repository.save(repository.create(row));
 }
 
 function insertUser(ds: DataSource, username: string): Promise<UserEntity> {
   const now = new Date();
-  return insertRow(ds, UserEntity, { username, passwordHash: 'x', role: 'operator', createdAt: now, updatedAt: now });
+  return insertRow(ds, UserEntity, {
+    username,
+    passwordHash: 'x',
+    role: 'operator',
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
 function insertZone(ds: DataSource, name: string): Promise<ZoneEntity> {
@@ -199,10 +215,21 @@ function insertZone(ds: DataSource, name: string): Promise<ZoneEntity> {
 
 function insertCredential(ds: DataSource, zoneId: number, key: string): Promise<CredentialEntity> {
   const now = new Date();
-  return insertRow(ds, CredentialEntity, { zoneId, key, valueCiphertext: 'v1:cipher', createdAt: now, updatedAt: now });
+  return insertRow(ds, CredentialEntity, {
+    zoneId,
+    key,
+    valueCiphertext: 'v1:cipher',
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
-function insertTask(ds: DataSource, zoneId: number, name: string, createdByUserId: number | null = null): Promise<TaskEntity> {
+function insertTask(
+  ds: DataSource,
+  zoneId: number,
+  name: string,
+  createdByUserId: number | null = null,
+): Promise<TaskEntity> {
   const now = new Date();
   return insertRow(ds, TaskEntity, {
     zoneId,
@@ -260,10 +287,29 @@ async function seedZone(ds: DataSource, name: string, userId: number) {
     createdAt: now,
     updatedAt: now,
   });
-  await insertRow(ds, ZoneLeaseEntity, { zoneId: zone.id, agentId: agent.id, epoch: 1, expiresAt: now, acquiredAt: now });
-  await insertRow(ds, PrimaryElectionEntity, { zoneId: zone.id, agentId: agent.id, epoch: 1, reason: 'first', electedAt: now });
+  await insertRow(ds, ZoneLeaseEntity, {
+    zoneId: zone.id,
+    agentId: agent.id,
+    epoch: 1,
+    expiresAt: now,
+    acquiredAt: now,
+  });
+  await insertRow(ds, PrimaryElectionEntity, {
+    zoneId: zone.id,
+    agentId: agent.id,
+    epoch: 1,
+    reason: 'first',
+    electedAt: now,
+  });
   const task = await insertTask(ds, zone.id, `task-${name}`, userId);
-  await insertRow(ds, TaskStepEntity, { taskId: task.id, seq: 1, commandName: 'hello', commandType: 'inline', command: 'echo hi', isRecover: false });
+  await insertRow(ds, TaskStepEntity, {
+    taskId: task.id,
+    seq: 1,
+    commandName: 'hello',
+    commandType: 'inline',
+    command: 'echo hi',
+    isRecover: false,
+  });
   const run = await insertRow(ds, TaskRunEntity, {
     taskId: task.id,
     zoneId: zone.id,
@@ -275,8 +321,22 @@ async function seedZone(ds: DataSource, name: string, userId: number) {
     createdAt: now,
     updatedAt: now,
   });
-  await insertRow(ds, TaskLogChunkEntity, { runId: run.id, seq: 1, taskId: task.id, stepSeq: 1, stream: 'stdout', content: 'hi\n', createdAt: now });
-  await insertRow(ds, CredentialEntity, { zoneId: zone.id, key: 'TOKEN', valueCiphertext: 'v1:cipher', createdAt: now, updatedAt: now });
+  await insertRow(ds, TaskLogChunkEntity, {
+    runId: run.id,
+    seq: 1,
+    taskId: task.id,
+    stepSeq: 1,
+    stream: 'stdout',
+    content: 'hi\n',
+    createdAt: now,
+  });
+  await insertRow(ds, CredentialEntity, {
+    zoneId: zone.id,
+    key: 'TOKEN',
+    valueCiphertext: 'v1:cipher',
+    createdAt: now,
+    updatedAt: now,
+  });
   await insertRow(ds, WebhookSubscriptionEntity, {
     zoneId: zone.id,
     url: 'https://hooks.example.test/outpost',
@@ -298,7 +358,9 @@ async function seedZone(ds: DataSource, name: string, userId: number) {
 
 async function countZoneRows(ds: DataSource, zoneId: number) {
   const count = (entity: EntityTarget<ObjectLiteral>) => ds.getRepository(entity).countBy({ zoneId });
-  const taskIds = (await ds.getRepository(TaskEntity).find({ select: { id: true }, where: { zoneId } })).map((task) => task.id);
+  const taskIds = (await ds.getRepository(TaskEntity).find({ select: { id: true }, where: { zoneId } })).map(
+    (task) => task.id,
+  );
   const byTask = async (entity: EntityTarget<ObjectLiteral>) => {
     let total = 0;
     for (const taskId of taskIds) total += await ds.getRepository(entity).countBy({ taskId });

@@ -27,7 +27,10 @@ export class PrimaryElectionEntity {
   previousAgentId!: number | null;
 
   @ManyToOne(() => AgentEntity, { nullable: true, onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'previous_agent_id', foreignKeyConstraintName: 'fk_primary_elections_previous_agent_id' })
+  @JoinColumn({
+    name: 'previous_agent_id',
+    foreignKeyConstraintName: 'fk_primary_elections_previous_agent_id',
+  })
   previousAgent?: AgentEntity | null;
 
   @Column({ name: 'epoch', type: 'int' })

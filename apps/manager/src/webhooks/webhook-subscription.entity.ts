@@ -31,7 +31,10 @@ export class WebhookSubscriptionEntity {
   createdByUserId!: number | null;
 
   @ManyToOne(() => UserEntity, { nullable: true, onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'created_by_user_id', foreignKeyConstraintName: 'fk_webhook_subscriptions_created_by_user_id' })
+  @JoinColumn({
+    name: 'created_by_user_id',
+    foreignKeyConstraintName: 'fk_webhook_subscriptions_created_by_user_id',
+  })
   createdBy?: UserEntity | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })

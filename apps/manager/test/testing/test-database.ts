@@ -31,7 +31,9 @@ export function testDatabaseKinds(): TestDatabaseKind[] {
     .filter(Boolean);
   const unknown = kinds.filter((kind) => !allKinds.includes(kind as TestDatabaseKind));
   if (unknown.length > 0) {
-    throw new Error(`OUTPOST_TEST_DATABASES: unknown kind(s) ${unknown.join(', ')}; use ${allKinds.join(', ')}`);
+    throw new Error(
+      `OUTPOST_TEST_DATABASES: unknown kind(s) ${unknown.join(', ')}; use ${allKinds.join(', ')}`,
+    );
   }
   return allKinds.filter((kind) => kinds.includes(kind));
 }
@@ -41,7 +43,10 @@ export function testDatabaseKinds(): TestDatabaseKind[] {
  * `outpost_t_<hex>` database on the MariaDB of this machine (`OUTPOST_TEST_MYSQL_URL` to point
  * elsewhere), or a SQLite file in a new temp dir. Always call `drop()` (in `afterAll`).
  */
-export async function createTestDatabase(kind: TestDatabaseKind, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: TestDatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const created = kind === 'mariadb' ? await createMariaDb() : await createSqlite();
   const dataSource = createDataSource(created.target);
   const drop = async (): Promise<void> => {
@@ -64,7 +69,9 @@ async function createMariaDb(): Promise<CreatedDatabase> {
   const serverUrl = new URL(process.env['OUTPOST_TEST_MYSQL_URL'] || defaultMysqlUrl);
   serverUrl.pathname = '/';
   const name = `outpost_t_${randomBytes(6).toString('hex')}`;
-  await withServer(serverUrl, (sql) => sql(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  await withServer(serverUrl, (sql) =>
+    sql(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
+  );
   const databaseUrl = new URL(serverUrl);
   databaseUrl.pathname = `/${name}`;
   // The server is MariaDB: speak TypeORM's MariaDB dialect, or its schema introspection misreads
@@ -76,7 +83,10 @@ async function createMariaDb(): Promise<CreatedDatabase> {
   };
 }
 
-async function withServer(serverUrl: URL, work: (sql: (statement: string) => Promise<unknown>) => Promise<unknown>): Promise<void> {
+async function withServer(
+  serverUrl: URL,
+  work: (sql: (statement: string) => Promise<unknown>) => Promise<unknown>,
+): Promise<void> {
   const connection = await createConnection(serverUrl.toString());
   try {
     await work((statement) => connection.query(statement));

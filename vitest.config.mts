@@ -2,11 +2,13 @@ import { defineConfig } from 'vitest/config';
 import swc from 'unplugin-swc';
 import path from 'node:path';
 
+const root = import.meta.dirname;
+
 // One config, one project per workspace package. The manager and agent go through SWC because
 // NestJS dependency injection needs emitDecoratorMetadata, which esbuild does not emit.
 const alias = {
-  '@outpost/shared': path.resolve(__dirname, 'libs/shared/src/index.ts'),
-  '@outpost/migrations': path.resolve(__dirname, 'db/migrations/src/index.ts'),
+  '@outpost/shared': path.resolve(root, 'libs/shared/src/index.ts'),
+  '@outpost/migrations': path.resolve(root, 'db/migrations/src/index.ts'),
 };
 const swcPlugin = () =>
   swc.vite({

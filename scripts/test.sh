@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `npm test`: every check CI runs, in order: install, format, typecheck, lint, build, contract
+# drift (OpenAPI), compose file, then all unit, integration and end-to-end tests on SQLite AND the
+# real MariaDB and RabbitMQ of this machine (they must be up: .ci/run starts them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-deps.sh
+mkdir -p artifacts
+
+step() { echo; echo "==> $*"; }
+
+step "format (prettier --check)"
+node_modules/.bin/prettier --check . --log-level warn
+
+step "typecheck and lint"
+node_modules/.bin/nx run-many -t typecheck lint --parallel=2 --outputStyle=static
+
+step "build"
+node_modules/.bin/nx run-many -t build --parallel=2 --outputStyle=static
+
+step "OpenAPI document matches the route definitions"
+node apps/manager/dist/cli/openapi.js --check
+
+step "docker-compose-demo.yml"
+if command -v docker >/dev/null 2>&1; then
+  docker compose -f docker-compose-demo.yml config -q && echo "docker-compose-demo.yml is valid"
+else
+  echo "docker CLI not installed: compose file not checked" >&2
+fi
+
+step "tests (unit, integration on SQLite + MariaDB, end-to-end)"
+export OUTPOST_TEST_DATABASES=${OUTPOST_TEST_DATABASES:-sqlite,mariadb}
+status=0
+node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json "$@" || status=$?
+node scripts/test-summary.mjs artifacts/vitest.json || true
+exit $status
