@@ -22,11 +22,15 @@ step "OpenAPI document matches the route definitions"
 node apps/manager/dist/cli/openapi.js --check
 
 step "docker-compose-demo.yml"
-if command -v docker >/dev/null 2>&1; then
-  docker compose -f docker-compose-demo.yml config -q && echo "docker-compose-demo.yml is valid"
+if docker compose version >/dev/null 2>&1; then
+  docker compose -f docker-compose-demo.yml config -q
+elif command -v docker-compose >/dev/null 2>&1; then
+  docker-compose -f docker-compose-demo.yml config -q
 else
-  echo "docker CLI not installed: compose file not checked" >&2
+  echo "neither 'docker compose' nor 'docker-compose' is installed (.ci/run installs it)" >&2
+  exit 1
 fi
+echo "docker-compose-demo.yml is valid"
 
 step "tests (unit, integration on SQLite + MariaDB, end-to-end)"
 export OUTPOST_TEST_DATABASES=${OUTPOST_TEST_DATABASES:-sqlite,mariadb}

@@ -55,6 +55,7 @@ export const listAgentsQuerySchema = pageQuerySchema.extend({
   state: z.enum(agentStates).optional(),
   zoneId: idSchema.optional(),
 });
+export type ListAgentsQuery = z.infer<typeof listAgentsQuerySchema>;
 
 export const agentRoutes = {
   listOfZone: defineRoute({

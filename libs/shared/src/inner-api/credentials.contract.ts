@@ -7,8 +7,14 @@ import { zoneIdParamsSchema } from './zones.contract';
 /** Used as `{{KEY}}` in task parameters, and as an environment variable name in scripts. */
 export const credentialKeySchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'key must start with a letter or _ and hold only letters, digits and _ (max 100)');
-const credentialValueSchema = z.string().min(1, 'value must not be empty').max(8192, 'value is at most 8192 characters');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,99}$/,
+    'key must start with a letter or _ and hold only letters, digits and _ (max 100)',
+  );
+const credentialValueSchema = z
+  .string()
+  .min(1, 'value must not be empty')
+  .max(8192, 'value is at most 8192 characters');
 
 /** A credential as the API shows it: the value is write-only and never returned. */
 export const credentialSchema = z
@@ -25,13 +31,16 @@ export type Credential = z.infer<typeof credentialSchema>;
 export const createCredentialRequestSchema = z
   .strictObject({ key: credentialKeySchema, value: credentialValueSchema })
   .meta({ id: 'CreateCredentialRequest' });
+export type CreateCredentialRequest = z.infer<typeof createCredentialRequestSchema>;
 export const updateCredentialRequestSchema = z
   .strictObject({ value: credentialValueSchema })
   .meta({ id: 'UpdateCredentialRequest' });
+export type UpdateCredentialRequest = z.infer<typeof updateCredentialRequestSchema>;
 /** Klevr's `/inner/credentials` body: the zone travels in the body. */
 export const klevrCredentialRequestSchema = z
   .strictObject({ zoneId: idSchema, key: credentialKeySchema, value: credentialValueSchema })
   .meta({ id: 'KlevrCredentialRequest' });
+export type KlevrCredentialRequest = z.infer<typeof klevrCredentialRequestSchema>;
 
 const credentialParamsSchema = zoneIdParamsSchema.extend({ credentialId: idSchema });
 const deletedSchema = z.object({ deleted: z.literal(true) }).meta({ id: 'Deleted' });
