@@ -18,7 +18,8 @@ export const reservedCommands = {
     result: z.object({ before: z.string(), current: z.string() }),
   },
   CollectAgentLog: {
-    description: "Return the agent's own log, at most maxBytes (30 KiB by default) from its start or its end.",
+    description:
+      "Return the agent's own log, at most maxBytes (30 KiB by default) from its start or its end.",
     parameter: z.object({
       sort: z.enum(['OLDEST', 'LATEST']).default('LATEST'),
       maxBytes: z.number().int().min(1024).max(1_048_576).default(30_720),
@@ -31,12 +32,14 @@ export const reservedCommands = {
     result: z.object({ stopTaskResult: z.enum(['SUCCESS', 'NOT_EXIST']) }),
   },
   ForceShutdownAgent: {
-    description: 'Stop the agent process at once; running tasks are killed and reported as stopped on restart.',
+    description:
+      'Stop the agent process at once; running tasks are killed and reported as stopped on restart.',
     parameter: z.object({}),
     result: z.object({}),
   },
   GracefulShutdownAgent: {
-    description: 'Stop accepting work, wait for running atOnce tasks (up to timeoutSeconds), then stop the agent.',
+    description:
+      'Stop accepting work, wait for running atOnce tasks (up to timeoutSeconds), then stop the agent.',
     parameter: z.object({ timeoutSeconds: z.number().int().min(1).max(86_400).default(300) }),
     result: z.object({}),
   },

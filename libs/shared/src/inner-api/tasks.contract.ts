@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { idSchema, labelsSchema, timestampSchema } from '../common/primitives';
 import { pageOf, pageQuerySchema } from '../common/pagination';
 import { defineRoute } from '../common/route';
-import { isReservedCommandName, parseReservedParameter, reservedCommands } from '../commands/reserved-commands';
-import { describeCronError, isValidTimeZone } from '../schedule/cron';
+import {
+  isReservedCommandName,
+  parseReservedParameter,
+  reservedCommands,
+} from '../commands/reserved-commands';
+import { canonicalTimeZone, describeCronError, isValidTimeZone } from '../schedule/cron';
 
 /** Klevr's status names, kept so its users recognise them (ARCHITECTURE §5). */
 export const taskStatuses = [
@@ -23,7 +27,14 @@ export const taskStatuses = [
   'timeout',
 ] as const;
 export type TaskStatus = (typeof taskStatuses)[number];
-export const terminalTaskStatuses: readonly TaskStatus[] = ['complete', 'failed', 'failed-recover', 'canceled', 'stopped', 'timeout'];
+export const terminalTaskStatuses: readonly TaskStatus[] = [
+  'complete',
+  'failed',
+  'failed-recover',
+  'canceled',
+  'stopped',
+  'timeout',
+];
 export function isTerminalTaskStatus(status: TaskStatus): boolean {
   return terminalTaskStatuses.includes(status);
 }
@@ -32,7 +43,15 @@ export const taskTypes = ['atOnce', 'iteration', 'longTerm'] as const;
 export type TaskType = (typeof taskTypes)[number];
 
 /** Which status changes emit a TASK_CALLBACK event (Klevr's event-hook sending types). */
-export const eventFilters = ['all-statuses', 'conclusion-statuses', 'both-ends', 'success', 'failed', 'changed-result', 'each-steps'] as const;
+export const eventFilters = [
+  'all-statuses',
+  'conclusion-statuses',
+  'both-ends',
+  'success',
+  'failed',
+  'changed-result',
+  'each-steps',
+] as const;
 export type EventFilter = (typeof eventFilters)[number];
 
 export const overlapPolicies = ['skip', 'queue-one'] as const;
@@ -68,7 +87,10 @@ export const taskStepInputSchema = z
 const nullableTimestamp = timestampSchema.nullable().optional();
 
 /** Klevr's typo `all-statues` still means every status. */
-const eventFilterSchema = z.preprocess((value) => (value === 'all-statues' ? 'all-statuses' : value), z.enum(eventFilters));
+const eventFilterSchema = z.preprocess(
+  (value) => (value === 'all-statues' ? 'all-statuses' : value),
+  z.enum(eventFilters),
+);
 
 const createTaskFields = z.object({
   zoneId: idSchema,
@@ -78,19 +100,40 @@ const createTaskFields = z.object({
   agentKey: z.string().max(64).optional().describe("Klevr's target agent; empty means any agent"),
   exeAgentChangeable: z.boolean().optional().describe('Klevr: true lets any agent run the task'),
   target: taskTargetSchema.optional().describe('Where the task runs; derived from agentKey when omitted'),
-  cron: z.string().trim().max(100).optional().describe('Required for iteration tasks: 5 fields, or 6 with seconds first'),
+  cron: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .describe('Required for iteration tasks: 5 fields, or 6 with seconds first'),
   timeZone: z.string().max(64).default('UTC').describe('IANA time zone the cron is read in'),
   untilRun: nullableTimestamp.describe('Iteration tasks stop repeating after this time'),
-  overlapPolicy: z.enum(overlapPolicies).default('skip').describe('What an iteration tick does while the previous run still runs'),
+  overlapPolicy: z
+    .enum(overlapPolicies)
+    .default('skip')
+    .describe('What an iteration tick does while the previous run still runs'),
   timeout: z.number().int().min(0).max(604_800).default(0).describe('Seconds; 0 means no timeout'),
   maxRetries: z.number().int().min(0).max(10).default(0),
-  retryBackoffSeconds: z.number().int().min(1).max(3600).default(10).describe('First retry delay; doubles each attempt'),
+  retryBackoffSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(10)
+    .describe('First retry delay; doubles each attempt'),
   parameter: z
     .union([z.string().max(65_536), z.record(z.string(), z.unknown())])
     .default('')
     .transform((value) => (typeof value === 'string' ? value : JSON.stringify(value)))
     .describe('Given to steps as $TASK_ORIGIN_PARAM; {{KEY}} placeholders name zone credentials'),
-  callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  // Klevr's DTO sends "" when there is no callback URL.
+  callbackUrl: z.preprocess(
+    (value) => (value === '' || value === null ? undefined : value),
+    z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+  ),
   showLog: z.boolean().default(true),
   eventHookSendingType: eventFilterSchema.default('all-statuses'),
   steps: z.array(taskStepInputSchema).min(1, 'a task needs at least one step').max(MAX_STEPS),
@@ -102,25 +145,35 @@ function checkTask(task: z.output<typeof createTaskFields>): Issue[] {
   const issues: Issue[] = [];
   const seqs = new Set<number>();
   task.steps.forEach((step, index) => {
-    if (seqs.has(step.seq)) issues.push({ path: ['steps', index, 'seq'], message: `seq ${step.seq} is used twice` });
+    if (seqs.has(step.seq))
+      issues.push({ path: ['steps', index, 'seq'], message: `seq ${step.seq} is used twice` });
     seqs.add(step.seq);
     if (step.commandType === 'reserved') {
       if (!isReservedCommandName(step.command)) {
-        issues.push({ path: ['steps', index, 'command'], message: `unknown reserved command "${step.command}"; see GET /inner/commands` });
+        issues.push({
+          path: ['steps', index, 'command'],
+          message: `unknown reserved command "${step.command}"; see GET /inner/commands`,
+        });
       } else {
         try {
           parseReservedParameter(step.command, task.parameter);
         } catch (error) {
-          const reason = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'parameter'}: ${i.message}`).join('; ') : 'parameter is not valid JSON';
-          issues.push({ path: ['parameter'], message: `${step.command} needs ${reason}` });
+          const message =
+            error instanceof z.ZodError
+              ? `${step.command} needs ${error.issues.map((i) => `${i.path.join('.') || 'parameter'}: ${i.message}`).join('; ')}`
+              : `${step.command} needs a JSON object as parameter`;
+          issues.push({ path: ['parameter'], message });
         }
       }
     }
   });
   const recoverSteps = task.steps.filter((step) => step.isRecover);
-  if (recoverSteps.length > 1) issues.push({ path: ['steps'], message: 'at most one step can be the recover step' });
-  if (recoverSteps.length === task.steps.length) issues.push({ path: ['steps'], message: 'a task needs at least one step that is not the recover step' });
-  if (!isValidTimeZone(task.timeZone)) issues.push({ path: ['timeZone'], message: `unknown time zone "${task.timeZone}"` });
+  if (recoverSteps.length > 1)
+    issues.push({ path: ['steps'], message: 'at most one step can be the recover step' });
+  if (recoverSteps.length === task.steps.length)
+    issues.push({ path: ['steps'], message: 'a task needs at least one step that is not the recover step' });
+  if (!isValidTimeZone(task.timeZone))
+    issues.push({ path: ['timeZone'], message: `unknown time zone "${task.timeZone}"` });
   if (task.taskType === 'iteration') {
     if (!task.cron) issues.push({ path: ['cron'], message: 'iteration tasks need a cron expression' });
     else if (isValidTimeZone(task.timeZone)) {
@@ -130,8 +183,18 @@ function checkTask(task: z.output<typeof createTaskFields>): Issue[] {
   } else if (task.cron) {
     issues.push({ path: ['cron'], message: 'cron is only for iteration tasks' });
   }
-  if (task.target && task.agentKey && !(task.target.kind === 'agent' && task.target.agentKey === task.agentKey)) {
+  if (
+    task.target &&
+    task.agentKey &&
+    !(task.target.kind === 'agent' && task.target.agentKey === task.agentKey)
+  ) {
     issues.push({ path: ['agentKey'], message: 'agentKey contradicts target; give one of them' });
+  }
+  if (task.target && task.exeAgentChangeable === true && task.target.kind !== 'any') {
+    issues.push({
+      path: ['exeAgentChangeable'],
+      message: `exeAgentChangeable lets any agent run the task, which contradicts target "${task.target.kind}"`,
+    });
   }
   return issues;
 }
@@ -143,17 +206,31 @@ function resolveTarget(task: z.output<typeof createTaskFields>): TaskTarget {
   return { kind: 'any' };
 }
 
+/** Which input field the resolved target came from, so errors about it name the field the caller used. */
+function targetSourceOf(task: z.output<typeof createTaskFields>): 'target' | 'agentKey' | 'default' {
+  if (task.target) return 'target';
+  return task.agentKey && task.exeAgentChangeable !== true ? 'agentKey' : 'default';
+}
+
 /**
- * Klevr's task JSON plus Outpost's own fields. The output is normalised: `target` is always set,
- * `parameter` is always a string, and the steps are sorted by `seq`.
+ * Klevr's task JSON plus Outpost's own fields. The output is normalised: `target` is always set
+ * (`targetSource` says from which field), `parameter` is always a string, `timeZone` is the
+ * canonical IANA name, and the steps are sorted by `seq`.
  */
 export const createTaskRequestSchema = createTaskFields
   .superRefine((task, ctx) => {
-    for (const issue of checkTask(task)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const issue of checkTask(task))
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   })
   .transform((task) => {
     const { agentKey: _agentKey, exeAgentChangeable: _changeable, ...rest } = task;
-    return { ...rest, target: resolveTarget(task), steps: [...task.steps].sort((a, b) => a.seq - b.seq) };
+    return {
+      ...rest,
+      timeZone: canonicalTimeZone(task.timeZone),
+      target: resolveTarget(task),
+      targetSource: targetSourceOf(task),
+      steps: [...task.steps].sort((a, b) => a.seq - b.seq),
+    };
   })
   .meta({ id: 'CreateTaskRequest' });
 export type CreateTaskRequest = z.output<typeof createTaskRequestSchema>;
@@ -283,7 +360,12 @@ export type TaskLogChunk = z.infer<typeof taskLogChunkSchema>;
 
 export const taskLogsQuerySchema = z.object({
   runId: idSchema.optional().describe('Defaults to the latest run'),
-  afterSeq: z.coerce.number().int().min(0).default(0).describe('Only chunks after this sequence number (for following)'),
+  afterSeq: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Only chunks after this sequence number (for following)'),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
 export const taskLogsSchema = z
@@ -304,7 +386,9 @@ export const reservedCommandDescriptorSchema = z
     hasRecover: z.boolean(),
   })
   .meta({ id: 'ReservedCommand' });
-export const commandCatalogueSchema = z.record(z.string(), reservedCommandDescriptorSchema).meta({ id: 'CommandCatalogue' });
+export const commandCatalogueSchema = z
+  .record(z.string(), reservedCommandDescriptorSchema)
+  .meta({ id: 'CommandCatalogue' });
 
 /** The catalogue as the API serves it, derived from the one definition. */
 export function describeReservedCommands(): z.infer<typeof commandCatalogueSchema> {
@@ -367,7 +451,8 @@ export const taskRoutes = {
     aliases: ['/inner/tasks/:taskId'],
     tag: 'Tasks',
     summary: 'Cancel a task',
-    description: 'A task not yet delivered becomes canceled at once; a finished task answers 409 TASK_NOT_CANCELABLE.',
+    description:
+      'A task not yet delivered becomes canceled at once; a finished task answers 409 TASK_NOT_CANCELABLE.',
     access: 'operator',
     params: taskIdParamsSchema,
     status: 200,

@@ -20,15 +20,30 @@ export function describeCronError(expression: string, timeZone = 'UTC'): string 
 }
 
 /** The next `count` fire times strictly after `from`, in UTC instants. */
-export function nextCronRuns(expression: string, timeZone: string, count: number, from: Date = new Date()): Date[] {
+export function nextCronRuns(
+  expression: string,
+  timeZone: string,
+  count: number,
+  from: Date = new Date(),
+): Date[] {
   return new Cron(expression, { timezone: timeZone, paused: true }).nextRuns(count, from);
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.trim() === '') return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * The canonical spelling of a valid IANA time zone (`asia/seoul` -> `Asia/Seoul`), so what is
+ * stored reads the same in every runtime; an invalid name is returned unchanged.
+ */
+export function canonicalTimeZone(timeZone: string): string {
+  if (!isValidTimeZone(timeZone)) return timeZone;
+  return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
 }

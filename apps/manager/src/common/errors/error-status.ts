@@ -25,6 +25,7 @@ export const errorStatus: Record<ErrorCode, HttpStatus> = {
   JOIN_TOKEN_NOT_FOUND: HttpStatus.NOT_FOUND,
   AGENT_NOT_FOUND: HttpStatus.NOT_FOUND,
   TASK_NOT_FOUND: HttpStatus.NOT_FOUND,
+  TASK_RUN_NOT_FOUND: HttpStatus.NOT_FOUND,
   TASK_NOT_CANCELABLE: HttpStatus.CONFLICT,
   INVALID_TRANSITION: HttpStatus.CONFLICT,
   CREDENTIAL_NOT_FOUND: HttpStatus.NOT_FOUND,

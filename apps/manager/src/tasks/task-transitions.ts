@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import type { TaskStatus } from '@outpost/shared';
+import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock/clock';
+import { AppError, notFound } from '../common/errors/app-error';
+import { TaskEventsWriter } from './task-events.writer';
+import { canTransition, enabledSourcesOf, finishesTask } from './task-state-machine';
+import type { TaskEntity } from './task.entity';
+import { type TransitionChanges, TasksRepository } from './tasks.repository';
+
+export interface TransitionResult {
+  task: TaskEntity;
+  from: TaskStatus;
+  to: TaskStatus;
+}
+
+export interface TransitionOptions {
+  /** Run inside the caller's transaction; otherwise the transition opens its own. */
+  manager?: EntityManager;
+  /** Further columns to set in the same UPDATE (e.g. exeAgentKey, result). */
+  changes?: TransitionChanges;
+}
+
+/**
+ * The only way a task's status changes. Each transition is one guarded UPDATE
+ * (`... WHERE id = :id AND status IN (:from)`) checked by its affected-row count, plus its
+ * TASK_STATUS_CHANGED event, in one transaction. What may change into what is `TASK_TRANSITIONS`.
+ */
+@Injectable()
+export class TaskTransitions {
+  constructor(
+    private readonly tasks: TasksRepository,
+    private readonly events: TaskEventsWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Moves the task to `to`, or throws 404 TASK_NOT_FOUND / 409 INVALID_TRANSITION. */
+  transition(taskId: number, to: TaskStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
+    return this.run(options, (manager) =>
+      this.apply(
+        taskId,
+        to,
+        manager,
+        options.changes,
+        (from) => new AppError('INVALID_TRANSITION', `Task ${taskId} cannot go from ${from} to ${to}`),
+      ),
+    );
+  }
+
+  /**
+   * Cancels a task the manager still holds (not delivered to an agent); its steps, runs and logs
+   * are kept. Throws 409 TASK_NOT_CANCELABLE naming the current status otherwise.
+   */
+  cancel(taskId: number, options: Omit<TransitionOptions, 'changes'> = {}): Promise<TransitionResult> {
+    return this.run(options, (manager) =>
+      this.apply(taskId, 'canceled', manager, undefined, (from) => {
+        const when = enabledSourcesOf('canceled').join(', ');
+        return new AppError(
+          'TASK_NOT_CANCELABLE',
+          `Task ${taskId} is ${from}; only a task that is ${when} can be canceled`,
+        );
+      }),
+    );
+  }
+
+  private run<T>(options: TransitionOptions, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return options.manager ? work(options.manager) : this.tasks.transaction(work);
+  }
+
+  private async apply(
+    taskId: number,
+    to: TaskStatus,
+    manager: EntityManager,
+    changes: TransitionChanges | undefined,
+    refuse: (from: TaskStatus) => AppError,
+  ): Promise<TransitionResult> {
+    const task = await this.tasks.findById(taskId, manager);
+    if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+    const from = task.status;
+    if (!canTransition(from, to)) throw refuse(from);
+    const now = this.clock.now();
+    const set = { ...changes, updatedAt: now, ...(finishesTask(to) ? { finishedAt: now } : {}) };
+    // Guarded on the status we read: if another writer moved the task in between, nothing matches.
+    if (!(await this.tasks.updateStatusGuarded(taskId, [from], to, set, manager))) {
+      const current = await this.tasks.findById(taskId, manager);
+      if (!current) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+      throw refuse(current.status);
+    }
+    await this.events.statusChanged(task, from, to, now, manager);
+    const updated = await this.tasks.findById(taskId, manager);
+    if (!updated) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+    return { task: updated, from, to };
+  }
+}
