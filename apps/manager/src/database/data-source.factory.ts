@@ -4,6 +4,7 @@ import { allMigrations } from '@outpost/migrations';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { allEntities } from './entities';
+import { gateSqliteAccess } from './sqlite-access-gate';
 
 /**
  * Where the manager keeps its data: an embedded SQLite file (the default, no other service
@@ -47,7 +48,7 @@ export function createDataSource(target: DatabaseTarget, options: { logging?: bo
   }
 
   if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
-  return new DataSource({
+  const dataSource = new DataSource({
     ...common,
     type: 'better-sqlite3',
     database: target.file,
@@ -59,4 +60,12 @@ export function createDataSource(target: DatabaseTarget, options: { logging?: bo
       db.pragma('foreign_keys = ON');
     },
   });
+  // Concurrent requests must not share a transaction on SQLite's single connection.
+  const initialize = dataSource.initialize.bind(dataSource);
+  dataSource.initialize = async () => {
+    await initialize();
+    gateSqliteAccess(dataSource);
+    return dataSource;
+  };
+  return dataSource;
 }

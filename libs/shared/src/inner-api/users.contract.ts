@@ -71,11 +71,20 @@ export type ApiToken = z.infer<typeof apiTokenSchema>;
 export const createApiTokenRequestSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
-    expiresInDays: z.number().int().min(1).max(3650).optional().describe('Omit for a token that does not expire'),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe('Omit for a token that does not expire'),
   })
   .meta({ id: 'CreateApiTokenRequest' });
 export const issuedApiTokenSchema = z
-  .object({ token: apiTokenSchema, secret: z.string().describe('Shown once; send as `Authorization: Bearer <secret>`') })
+  .object({
+    token: apiTokenSchema,
+    secret: z.string().describe('Shown once; send as `Authorization: Bearer <secret>`'),
+  })
   .meta({ id: 'IssuedApiToken' });
 
 const userIdParamsSchema = z.object({ userId: idSchema });
@@ -109,7 +118,8 @@ export const authRoutes = {
     path: '/api/v1/auth/login',
     tag: 'Authentication',
     summary: 'Sign in and receive an access token',
-    description: 'Throttled per account and per client address: too many failures answer 429 with Retry-After.',
+    description:
+      'Throttled per account and per client address: too many failures answer 429 with Retry-After.',
     access: 'public',
     body: credentialsRequestSchema,
     status: 200,
@@ -131,10 +141,12 @@ export const authRoutes = {
     path: '/api/v1/auth/password',
     tag: 'Authentication',
     summary: "Change the signed-in user's password",
+    description:
+      'Every session issued before stops working (personal API tokens are kept); the answer carries a fresh session so the caller stays signed in.',
     access: 'viewer',
     body: changePasswordRequestSchema,
     status: 200,
-    response: userSchema,
+    response: sessionSchema,
   }),
   listTokens: defineRoute({
     id: 'listApiTokens',
