@@ -32,7 +32,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OUTPOST_DATA_DIR: tempDir(), OUTPOST_DATABASE_URL: 'postgres://x/y' })).toThrow(
       /OUTPOST_DATABASE_URL: must be a mysql:\/\//,
     );
-    expect(() => loadConfig({ OUTPOST_DATA_DIR: tempDir(), OUTPOST_CREDENTIALS_KEY: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OUTPOST_DATA_DIR: tempDir(), OUTPOST_CREDENTIALS_KEY: 'short' })).toThrow(
+      ConfigError,
+    );
   });
 
   it('never echoes a secret value in its error', () => {
@@ -67,12 +69,19 @@ describe('loadConfig', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'k'), 'x'.repeat(40));
     expect(() =>
-      loadConfig({ OUTPOST_DATA_DIR: dir, OUTPOST_JWT_SECRET: 'y'.repeat(40), OUTPOST_JWT_SECRET_FILE: path.join(dir, 'k') }),
+      loadConfig({
+        OUTPOST_DATA_DIR: dir,
+        OUTPOST_JWT_SECRET: 'y'.repeat(40),
+        OUTPOST_JWT_SECRET_FILE: path.join(dir, 'k'),
+      }),
     ).toThrow(/both set/);
   });
 
   it('accepts a MySQL or MariaDB URL', () => {
-    const config = loadConfig({ OUTPOST_DATA_DIR: tempDir(), OUTPOST_DATABASE_URL: 'mariadb://root@127.0.0.1:3306/outpost' });
+    const config = loadConfig({
+      OUTPOST_DATA_DIR: tempDir(),
+      OUTPOST_DATABASE_URL: 'mariadb://root@127.0.0.1:3306/outpost',
+    });
     expect(config.database).toEqual({ kind: 'mysql', url: 'mariadb://root@127.0.0.1:3306/outpost' });
   });
 });

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type AppConfig, configEnvSchema } from './config.schema';
+import { type AppConfig, configEnvRules } from './config.schema';
 
 /** Raised for any wrong or missing setting; the message names the variable. */
 export class ConfigError extends Error {}
 
-const SECRET_NAMES = ['OUTPOST_JWT_SECRET', 'OUTPOST_CREDENTIALS_KEY', 'OUTPOST_DATABASE_URL', 'OUTPOST_AMQP_URL'] as const;
+const SECRET_NAMES = [
+  'OUTPOST_JWT_SECRET',
+  'OUTPOST_CREDENTIALS_KEY',
+  'OUTPOST_DATABASE_URL',
+  'OUTPOST_AMQP_URL',
+] as const;
 
 /** `KEY=value` lines; `#` comments and blank lines ignored; optional surrounding quotes removed. */
 function parseEnvFile(text: string, file: string): Record<string, string> {
@@ -16,7 +21,10 @@ function parseEnvFile(text: string, file: string): Record<string, string> {
     if (!trimmed || trimmed.startsWith('#')) return;
     const eq = trimmed.indexOf('=');
     if (eq <= 0) throw new ConfigError(`${file}:${index + 1}: expected KEY=value`);
-    const value = trimmed.slice(eq + 1).trim().replace(/^(['"])(.*)\1$/, '$2');
+    const value = trimmed
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(['"])(.*)\1$/, '$2');
     values[trimmed.slice(0, eq).trim()] = value;
   });
   return values;
@@ -72,11 +80,13 @@ function persistentSecret(dataDir: string, fileName: string, generate: () => str
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = collectRawSettings(env);
-  const parsed = configEnvSchema.safeParse(raw);
+  const parsed = configEnvRules.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'configuration');
-      const shown = SECRET_NAMES.includes(name as (typeof SECRET_NAMES)[number]) ? '' : ` (got "${raw[name] ?? ''}")`;
+      const shown = SECRET_NAMES.includes(name as (typeof SECRET_NAMES)[number])
+        ? ''
+        : ` (got "${raw[name] ?? ''}")`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -85,7 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = path.resolve(settings.OUTPOST_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const jwtSecret =
-    settings.OUTPOST_JWT_SECRET ?? persistentSecret(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64'));
+    settings.OUTPOST_JWT_SECRET ??
+    persistentSecret(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64'));
   const credentialsKey =
     settings.OUTPOST_CREDENTIALS_KEY ??
     persistentSecret(dataDir, 'credentials-key', () => randomBytes(32).toString('base64'));
@@ -97,7 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ? { kind: 'mysql', url: settings.OUTPOST_DATABASE_URL }
       : { kind: 'sqlite', file: path.join(dataDir, 'outpost.sqlite') },
     amqpUrl: settings.OUTPOST_AMQP_URL ?? null,
-    publicUrl: (settings.OUTPOST_PUBLIC_URL ?? `http://localhost:${settings.OUTPOST_PORT}`).replace(/\/+$/, ''),
+    publicUrl: (settings.OUTPOST_PUBLIC_URL ?? `http://localhost:${settings.OUTPOST_PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
     jwtSecret,
     credentialsKey: Buffer.from(credentialsKey, 'base64'),
     sessionTtlSeconds: settings.OUTPOST_SESSION_TTL_SECONDS,
@@ -108,5 +122,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     consoleDir: settings.OUTPOST_CONSOLE_DIR ? path.resolve(settings.OUTPOST_CONSOLE_DIR) : null,
     logLevel: settings.OUTPOST_LOG_LEVEL,
     validateResponses: settings.OUTPOST_VALIDATE_RESPONSES === 'true',
+    agentSettings: {
+      pollWaitMs: settings.OUTPOST_AGENT_POLL_WAIT_MS,
+      leaseTtlMs: settings.OUTPOST_AGENT_LEASE_TTL_MS,
+      probeIntervalMs: settings.OUTPOST_AGENT_PROBE_INTERVAL_MS,
+      probeFailuresBeforeElection: settings.OUTPOST_AGENT_PROBE_FAILURES,
+      heartbeatIntervalMs: settings.OUTPOST_AGENT_HEARTBEAT_INTERVAL_MS,
+      sessionTtlMs: settings.OUTPOST_AGENT_SESSION_TTL_MS,
+    },
+    agentBundleFile: settings.OUTPOST_AGENT_BUNDLE_FILE
+      ? path.resolve(settings.OUTPOST_AGENT_BUNDLE_FILE)
+      : null,
   };
 }

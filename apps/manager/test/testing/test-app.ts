@@ -9,6 +9,7 @@ import { DataSource as DataSourceToken } from 'typeorm';
 import { signSession } from '../../src/common/auth/session-tokens';
 import { PasswordHasher } from '../../src/common/crypto/password-hasher';
 import type { AppConfig } from '../../src/config/config.schema';
+import type { DatabaseTarget } from '../../src/database/data-source.factory';
 import { loadConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/create-app';
 import { UserEntity } from '../../src/users/user.entity';
@@ -43,13 +44,27 @@ export interface TestApp {
 
 let userCounter = 0;
 
+export interface StartOptions {
+  /**
+   * Run on this existing database instead of a fresh one (several managers sharing one database).
+   * The caller created it (`createTestDatabase`) and drops it; `close()` leaves it alone.
+   */
+  databaseTarget?: DatabaseTarget;
+}
+
 /**
  * A real manager on a fresh database (SQLite file or a new MariaDB database), listening on a free
  * loopback port, with response validation on so every answer is checked against its contract.
  */
-export async function startTestApp(kind: TestDatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase(kind);
-  await database.dataSource.destroy();
+export async function startTestApp(
+  kind: TestDatabaseKind,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
+  const database = options.databaseTarget
+    ? { target: options.databaseTarget, drop: async () => undefined }
+    : await createTestDatabase(kind);
+  if ('dataSource' in database) await database.dataSource.destroy();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-app-'));
   const config: AppConfig = {
     ...loadConfig({ OUTPOST_DATA_DIR: dataDir, OUTPOST_VALIDATE_RESPONSES: 'true', ...env }),

@@ -2,15 +2,17 @@ import type { z } from 'zod';
 
 /**
  * Who may call a route. Roles are ordered: an admin may do what an operator may, an operator what a
- * viewer may. `public` routes need no credentials at all (health, login, activation, installer).
+ * viewer may. `public` routes need no credentials at all (health, login, activation, installer,
+ * the agent's join). `agent` routes take only an agent's session token, and no user token.
  */
-export const accessLevels = ['public', 'viewer', 'operator', 'admin'] as const;
+export const accessLevels = ['public', 'agent', 'viewer', 'operator', 'admin'] as const;
 export type Access = (typeof accessLevels)[number];
 export const userRoles = ['viewer', 'operator', 'admin'] as const;
 export type UserRole = (typeof userRoles)[number];
 
 export function roleAllows(role: UserRole, access: Access): boolean {
   if (access === 'public') return true;
+  if (access === 'agent') return false;
   return userRoles.indexOf(role) >= userRoles.indexOf(access);
 }
 
@@ -50,7 +52,9 @@ export function defineRoute<const D extends RouteDefinition>(definition: D): D {
 
 type Out<S> = S extends z.ZodType ? z.output<S> : never;
 export type RouteBody<D extends RouteDefinition> = Out<D['body']>;
-export type RouteBodyInput<D extends RouteDefinition> = D['body'] extends z.ZodType ? z.input<D['body']> : never;
+export type RouteBodyInput<D extends RouteDefinition> = D['body'] extends z.ZodType
+  ? z.input<D['body']>
+  : never;
 export type RouteQuery<D extends RouteDefinition> = Out<D['query']>;
 export type RouteParams<D extends RouteDefinition> = Out<D['params']>;
 export type RouteResponse<D extends RouteDefinition> = Out<D['response']>;

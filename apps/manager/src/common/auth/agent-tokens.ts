@@ -1,0 +1,95 @@
+import { createHmac } from 'node:crypto';
+import { decode, sign, verify } from 'jsonwebtoken';
+import { AppError } from '../errors/app-error';
+import type { AgentPrincipal } from './agent-principal';
+
+/** Claims of an agent's short-lived session token. */
+export interface AgentClaims {
+  typ: 'agent';
+  /** The agent's numeric id, as a string (JWT convention). */
+  sub: string;
+  zid: number;
+  akey: string;
+}
+
+const ISSUER = 'outpost';
+
+/**
+ * Agent tokens are signed with a key derived from the JWT secret, not the secret itself: a user
+ * token can then never pass as an agent token, nor an agent token as a user token, even if a
+ * `typ` check were forgotten somewhere. Derived, so every manager sharing the secret agrees.
+ */
+const derivedKeys = new Map<string, Buffer>();
+function agentKeyFor(jwtSecret: string): Buffer {
+  let key = derivedKeys.get(jwtSecret);
+  if (!key) {
+    key = createHmac('sha256', jwtSecret).update('outpost:agent-session:v1').digest();
+    derivedKeys.set(jwtSecret, key);
+  }
+  return key;
+}
+
+export interface IssuedAgentSession {
+  token: string;
+  expiresAt: Date;
+}
+
+export function signAgentSession(
+  agent: AgentPrincipal,
+  options: { jwtSecret: string; ttlMs: number; now: Date },
+): IssuedAgentSession {
+  const issuedAt = Math.floor(options.now.getTime() / 1000);
+  const expiresAtSeconds = Math.floor((options.now.getTime() + options.ttlMs) / 1000);
+  const claims: AgentClaims & { iat: number; exp: number } = {
+    typ: 'agent',
+    sub: String(agent.agentId),
+    zid: agent.zoneId,
+    akey: agent.agentKey,
+    iat: issuedAt,
+    exp: expiresAtSeconds,
+  };
+  const token = sign(claims, agentKeyFor(options.jwtSecret), { algorithm: 'HS256', issuer: ISSUER });
+  return { token, expiresAt: new Date(expiresAtSeconds * 1000) };
+}
+
+const refused = () =>
+  new AppError(
+    'UNAUTHENTICATED',
+    'The agent session token is missing, invalid or expired; open a new session',
+  );
+
+/**
+ * Verifies signature, expiry, issuer and type of an agent token: CPU only, no database read (this
+ * runs on every agent call). A retired or deleted agent keeps a valid token until it expires
+ * (`sessionTtlMs`); the routes that matter re-check the agent where they read it anyway.
+ */
+export function verifyAgentSession(token: string, options: { jwtSecret: string; now: Date }): AgentPrincipal {
+  let claims: unknown;
+  try {
+    claims = verify(token, agentKeyFor(options.jwtSecret), {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      clockTimestamp: Math.floor(options.now.getTime() / 1000),
+    });
+  } catch {
+    throw refused();
+  }
+  const { typ, sub, zid, akey } = (claims ?? {}) as Partial<AgentClaims>;
+  const agentId = Number(sub);
+  if (
+    typ !== 'agent' ||
+    !Number.isSafeInteger(agentId) ||
+    agentId <= 0 ||
+    typeof zid !== 'number' ||
+    typeof akey !== 'string'
+  ) {
+    throw refused();
+  }
+  return { agentId, zoneId: zid, agentKey: akey };
+}
+
+/** True when the bearer looks like an agent token (unverified): user routes refuse those outright. */
+export function isAgentToken(token: string): boolean {
+  const payload = decode(token, { json: true });
+  return payload?.['typ'] === 'agent';
+}
