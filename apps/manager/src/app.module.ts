@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
+import { AgentApiModule } from './agent-api/agent-api.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth/auth.guard';
+import { ProtocolVersionGuard } from './common/auth/protocol-version.guard';
 import { ClockModule } from './common/clock/clock';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { ProblemFilter } from './common/errors/problem.filter';
@@ -12,9 +14,12 @@ import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { CredentialsModule } from './credentials/credentials.module';
 import { DatabaseModule } from './database/database.module';
+import { ElectionModule } from './election/election.module';
 import { HealthModule } from './health/health.module';
+import { InstallModule } from './install/install.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
+import { WorkModule } from './work/work.module';
 import { ZonesModule } from './zones/zones.module';
 
 @Module({})
@@ -34,10 +39,16 @@ export class AppModule {
         AgentsModule,
         CredentialsModule,
         TasksModule,
+        ElectionModule,
+        AgentApiModule,
+        InstallModule,
+        WorkModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
-        // Guard first (who may call), then contract validation of the input.
+        // Guards in this order: the agent protocol version (an agent of another version must learn
+        // that, not get a 401), then who may call; then contract validation of the input.
+        { provide: APP_GUARD, useClass: ProtocolVersionGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: ContractInterceptor },
       ],

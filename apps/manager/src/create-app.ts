@@ -12,7 +12,16 @@ import { openDatabase } from './database/database.module';
 import { setupSwagger } from './openapi/swagger';
 
 /** Paths the console must never shadow: unknown ones there are JSON 404s, not the SPA. */
-const API_PREFIXES = ['/api/', '/inner/', '/agent/', '/install/', '/swagger', '/healthz', '/readyz', '/health'];
+const API_PREFIXES = [
+  '/api/',
+  '/inner/',
+  '/agent/',
+  '/install/',
+  '/swagger',
+  '/healthz',
+  '/readyz',
+  '/health',
+];
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -33,7 +42,9 @@ function jsonBody(limitBytes: number) {
   const parse = express.json({ limit: limitBytes, strict: false });
   const logger = new Logger('Http');
   return (request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) => (error ? writeProblem(request, response, error, logger) : next()));
+    parse(request, response, (error?: unknown) =>
+      error ? writeProblem(request, response, error, logger) : next(),
+    );
 }
 
 function resolveConsoleDir(config: AppConfig): string | null {
@@ -44,12 +55,18 @@ function resolveConsoleDir(config: AppConfig): string | null {
 /** Serves the built console at `/`, with the SPA's index.html for its client-side routes. */
 function serveConsole(app: NestExpressApplication, config: AppConfig): void {
   const dir = resolveConsoleDir(config);
-  const isApiPath = (url: string) => API_PREFIXES.some((prefix) => url === prefix.replace(/\/$/, '') || url.startsWith(prefix));
+  const isApiPath = (url: string) =>
+    API_PREFIXES.some((prefix) => url === prefix.replace(/\/$/, '') || url.startsWith(prefix));
   if (!dir) {
-    new Logger('Console').warn('console not built (apps/console/dist missing); run `npm run build` to serve it');
+    new Logger('Console').warn(
+      'console not built (apps/console/dist missing); run `npm run build` to serve it',
+    );
     app.use((request: Request, response: Response, next: NextFunction) => {
       if (request.method !== 'GET' || isApiPath(request.path)) return next();
-      response.status(200).type('text/plain').send('Outpost manager is running. The console is not built: run `npm run build`.\n');
+      response
+        .status(200)
+        .type('text/plain')
+        .send('Outpost manager is running. The console is not built: run `npm run build`.\n');
     });
     return;
   }
@@ -65,7 +82,10 @@ function serveConsole(app: NestExpressApplication, config: AppConfig): void {
 }
 
 /** Builds the manager's HTTP application (used by main and by the tests). */
-export async function createApp(config: AppConfig, options: { logger?: false } = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: { logger?: false } = {},
+): Promise<NestExpressApplication> {
   const dataSource = await openDatabase(config.database);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, dataSource), {
     bodyParser: false,

@@ -17,7 +17,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
   } else {
-    console.error(`Outpost manager failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `Outpost manager failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   process.exit(1);
 });

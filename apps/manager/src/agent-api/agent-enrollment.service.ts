@@ -8,7 +8,7 @@ import { AppError } from '../common/errors/app-error';
 import { hashSecret, issueSecret, sameHash } from '../common/crypto/secret-tokens';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { TransactionRunner } from '../election/transaction-runner';
+import { TransactionRunner } from '../database/transaction-runner';
 import { ZoneEventsWriter } from '../election/zone-events.writer';
 import { ApiKeysService } from '../zones/api-keys.service';
 import { AgentApiRepository } from './agent-api.repository';

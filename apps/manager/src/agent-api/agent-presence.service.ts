@@ -6,7 +6,7 @@ import { AppError } from '../common/errors/app-error';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { ElectionService } from '../election/election.service';
-import { TransactionRunner } from '../election/transaction-runner';
+import { TransactionRunner } from '../database/transaction-runner';
 import { isHeldBy, isLeaseLive, toLeaseView, type ZoneLease } from '../election/zone-lease';
 import { ZoneEventsWriter } from '../election/zone-events.writer';
 import { AgentApiRepository } from './agent-api.repository';

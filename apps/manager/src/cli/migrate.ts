@@ -11,6 +11,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof ConfigError
+      ? error.message
+      : `migration failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -26,7 +26,8 @@ describe('concurrent access to the embedded SQLite database', () => {
         })
         .then(
           () => 'committed',
-          (error: Error) => (error.message === 'roll back on purpose' ? 'rolled back' : `error: ${error.message}`),
+          (error: Error) =>
+            error.message === 'roll back on purpose' ? 'rolled back' : `error: ${error.message}`,
         ),
     );
     // Plain writes and reads of other requests, issued while those transactions are open.

@@ -8,7 +8,7 @@ import { pageResult } from '../database/paging';
 import { ZonesService } from '../zones/zones.service';
 import { toPrimaryElection } from './election.mapper';
 import { ElectionRepository } from './election.repository';
-import { TransactionRunner } from './transaction-runner';
+import { TransactionRunner } from '../database/transaction-runner';
 import { ZoneEventsWriter } from './zone-events.writer';
 import { cachedLeaseSuffices, isHeldBy, isLeaseLive, vacantLease, type ZoneLease } from './zone-lease';
 

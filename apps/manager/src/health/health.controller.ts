@@ -14,7 +14,9 @@ export class HealthController {
   }
 
   @ApiRoute(healthRoutes.ready)
-  async ready(@Res({ passthrough: true }) response: Response): Promise<{ status: 'ready' | 'unavailable'; database: 'up' | 'down' }> {
+  async ready(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ status: 'ready' | 'unavailable'; database: 'up' | 'down' }> {
     try {
       await this.dataSource.query('SELECT 1');
       return { status: 'ready', database: 'up' };

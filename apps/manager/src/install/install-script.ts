@@ -210,7 +210,7 @@ while :; do
 done
 SUPERVISE
   chmod 0755 "$PREFIX/bin/outpost-agent-supervise"
-  nohup "$PREFIX/bin/outpost-agent-supervise" >>"$STATE_DIR/agent.log" 2>&1 </dev/null &
+  nohup "$PREFIX/bin/outpost-agent-supervise" >>"$STATE_DIR/supervisor.log" 2>&1 </dev/null &
   echo "$!" >"$PID_FILE"
   say "started the agent under a restart loop (pid $(cat "$PID_FILE"), log: $STATE_DIR/agent.log); no systemd found"
   UNINSTALL_STOP="kill \\"\\$(cat $PID_FILE)\\""

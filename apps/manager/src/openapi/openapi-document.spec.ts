@@ -4,13 +4,19 @@ import { buildOpenApiDocument } from './openapi-document';
 
 describe('buildOpenApiDocument', () => {
   const document = buildOpenApiDocument('test');
-  const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods)) as Record<string, unknown>[];
+  const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods)) as Record<
+    string,
+    unknown
+  >[];
 
   it('documents every route and alias of the route table', () => {
     for (const route of allApiRoutes()) {
       for (const path of [route.path, ...(route.aliases ?? [])]) {
         const openApiPath = path.replace(/:([A-Za-z]+)/g, '{$1}');
-        expect(document.paths[openApiPath]?.[route.method.toLowerCase()], `${route.method} ${path}`).toBeDefined();
+        expect(
+          document.paths[openApiPath]?.[route.method.toLowerCase()],
+          `${route.method} ${path}`,
+        ).toBeDefined();
       }
     }
   });

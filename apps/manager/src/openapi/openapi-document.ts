@@ -16,7 +16,11 @@ const COMPONENT_PREFIX = '#/components/schemas/';
  * Converts one zod schema, moving every named sub-schema (`.meta({ id })`) into the shared
  * components so the document references each model once.
  */
-function convert(schema: z.ZodType, io: 'input' | 'output', components: Record<string, JsonSchema>): JsonSchema {
+function convert(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  components: Record<string, JsonSchema>,
+): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as JsonSchema;
   const definitions = (json.definitions ?? json.$defs ?? {}) as Record<string, JsonSchema>;
   delete json.definitions;
@@ -28,7 +32,9 @@ function convert(schema: z.ZodType, io: 'input' | 'output', components: Record<s
       return Object.fromEntries(
         Object.entries(value).map(([key, inner]) => [
           key,
-          key === '$ref' && typeof inner === 'string' ? inner.replace(/^#\/(definitions|\$defs)\//, COMPONENT_PREFIX) : rewrite(inner),
+          key === '$ref' && typeof inner === 'string'
+            ? inner.replace(/^#\/(definitions|\$defs)\//, COMPONENT_PREFIX)
+            : rewrite(inner),
         ]),
       );
     }
@@ -61,34 +67,70 @@ function parameters(definition: RouteDefinition, components: Record<string, Json
     const required = new Set((json.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries(properties)) {
       const { description, ...propertySchema } = property;
-      result.push({ name, in: location, required: location === 'path' || required.has(name), description, schema: propertySchema });
+      result.push({
+        name,
+        in: location,
+        required: location === 'path' || required.has(name),
+        description,
+        schema: propertySchema,
+      });
     }
   }
   return result;
 }
 
-function operation(definition: RouteDefinition, path: string, components: Record<string, JsonSchema>): Record<string, unknown> {
+function operation(
+  definition: RouteDefinition,
+  path: string,
+  components: Record<string, JsonSchema>,
+): Record<string, unknown> {
   const isAlias = path !== definition.path;
-  const problem = { description: 'Problem', content: { 'application/json': { schema: { $ref: `${COMPONENT_PREFIX}Problem` } } } };
+  const problem = {
+    description: 'Problem',
+    content: { 'application/json': { schema: { $ref: `${COMPONENT_PREFIX}Problem` } } },
+  };
   const responses: Record<string, unknown> = {
     [definition.status]: definition.response
-      ? { description: 'Success', content: { 'application/json': { schema: convert(definition.response, 'output', components) } } }
-      : { description: 'Success', ...(definition.produces ? { content: { [definition.produces]: { schema: { type: 'string' } } } } : {}) },
+      ? {
+          description: 'Success',
+          content: { 'application/json': { schema: convert(definition.response, 'output', components) } },
+        }
+      : {
+          description: 'Success',
+          ...(definition.produces
+            ? { content: { [definition.produces]: { schema: { type: 'string' } } } }
+            : {}),
+        },
     '4XX': problem,
     '5XX': problem,
   };
   return {
-    operationId: isAlias ? `${definition.id}_${path.split('/').filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '')}` : definition.id,
+    operationId: isAlias
+      ? `${definition.id}_${path
+          .split('/')
+          .filter(Boolean)
+          .join('_')
+          .replace(/[^A-Za-z0-9_]/g, '')}`
+      : definition.id,
     tags: [isAlias ? `${definition.tag} (Klevr-compatible)` : definition.tag],
     summary: definition.summary,
-    description: [definition.description, isAlias ? `Klevr-compatible alias of \`${definition.method} ${definition.path}\`.` : undefined]
-      .filter(Boolean)
-      .join('\n\n') || undefined,
+    description:
+      [
+        definition.description,
+        isAlias ? `Klevr-compatible alias of \`${definition.method} ${definition.path}\`.` : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n\n') || undefined,
     security: definition.access === 'public' ? [] : [{ bearer: [] }],
     'x-outpost-access': definition.access,
     parameters: parameters(definition, components),
     ...(definition.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: convert(definition.body, 'input', components) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: convert(definition.body, 'input', components) } },
+          },
+        }
       : {}),
     responses,
     ...(isAlias ? { deprecated: false } : {}),
@@ -109,7 +151,9 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
     }
   }
   const sortedPaths = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
-  const sortedComponents = Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)));
+  const sortedComponents = Object.fromEntries(
+    Object.entries(components).sort(([a], [b]) => a.localeCompare(b)),
+  );
   return {
     openapi: '3.0.3',
     info: {
@@ -121,7 +165,9 @@ export function buildOpenApiDocument(version: string): OpenApiDocument {
     paths: sortedPaths,
     components: {
       schemas: sortedComponents,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Access token or personal API token' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Access token or personal API token' },
+      },
     },
     tags: [...tags].sort().map((name) => ({ name })),
   };

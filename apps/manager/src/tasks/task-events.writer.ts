@@ -8,6 +8,7 @@ import type { TaskEntity } from './task.entity';
 export const TASK_EVENT_TYPES = {
   created: 'TASK_CREATED',
   statusChanged: 'TASK_STATUS_CHANGED',
+  runStatusChanged: 'TASK_RUN_STATUS_CHANGED',
 } as const;
 
 const SCHEMA_VERSION = 1;
@@ -23,6 +24,16 @@ export interface TaskStatusChangedPayload {
   taskId: number;
   zoneId: number;
   from: TaskStatus;
+  to: TaskStatus;
+}
+
+export interface TaskRunStatusChangedPayload {
+  runId: number;
+  taskId: number;
+  zoneId: number;
+  agentKey: string | null;
+  /** null when the run was just created (handed over). */
+  from: TaskStatus | null;
   to: TaskStatus;
 }
 
@@ -53,12 +64,40 @@ export class TaskEventsWriter {
     await this.write(TASK_EVENT_TYPES.statusChanged, task, { ...payload }, occurredAt, manager);
   }
 
+  /** A run's status changed (created, acknowledged, progressed, finished). */
+  async runStatusChanged(
+    run: { id: number; taskId: number; zoneId: number; agentId: number | null; agentKey: string | null },
+    from: TaskStatus | null,
+    to: TaskStatus,
+    occurredAt: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    const payload: TaskRunStatusChangedPayload = {
+      runId: run.id,
+      taskId: run.taskId,
+      zoneId: run.zoneId,
+      agentKey: run.agentKey,
+      from,
+      to,
+    };
+    const task = { id: run.taskId, zoneId: run.zoneId };
+    await this.write(
+      TASK_EVENT_TYPES.runStatusChanged,
+      task,
+      { ...payload },
+      occurredAt,
+      manager,
+      run.agentId,
+    );
+  }
+
   private async write(
     type: string,
     task: Pick<TaskEntity, 'id' | 'zoneId'>,
     payload: Record<string, unknown>,
     occurredAt: Date,
     manager: EntityManager,
+    agentId: number | null = null,
   ): Promise<void> {
     await manager.save(
       EventEntity,
@@ -67,7 +106,7 @@ export class TaskEventsWriter {
         schemaVersion: SCHEMA_VERSION,
         zoneId: task.zoneId,
         taskId: task.id,
-        agentId: null,
+        agentId,
         payload,
         occurredAt,
         publishedAt: null,

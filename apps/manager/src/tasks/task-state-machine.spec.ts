@@ -1,6 +1,12 @@
 import { taskStatuses, terminalTaskStatuses } from '@outpost/shared';
 import { describe, expect, it } from 'vitest';
-import { canTransition, enabledSourcesOf, finishesTask, TASK_TRANSITIONS } from './task-state-machine';
+import {
+  canTransition,
+  enabledSourcesOf,
+  finishesTask,
+  TASK_TRANSITIONS,
+  transitionPath,
+} from './task-state-machine';
 
 describe('TASK_TRANSITIONS', () => {
   it('has a row for every status, so none is unhandled (Klevr crashed on timeout)', () => {
@@ -11,15 +17,14 @@ describe('TASK_TRANSITIONS', () => {
     for (const status of terminalTaskStatuses) expect(TASK_TRANSITIONS[status]).toEqual({});
   });
 
-  it('enables only the pre-delivery cancel edges for now', () => {
+  it('cancels before delivery and stops after it', () => {
     expect(enabledSourcesOf('canceled')).toEqual(['scheduled', 'wait-polling', 'wait-iteration-schedule']);
-    const enabled = taskStatuses.flatMap((from) =>
-      taskStatuses.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`),
-    );
-    expect(enabled).toEqual([
-      'scheduled->canceled',
-      'wait-polling->canceled',
-      'wait-iteration-schedule->canceled',
+    expect(enabledSourcesOf('stopped')).toEqual([
+      'hand-over',
+      'wait-exec',
+      'started',
+      'running',
+      'recovering',
     ]);
   });
 
@@ -28,21 +33,68 @@ describe('TASK_TRANSITIONS', () => {
     expect(canTransition('running', 'canceled')).toBe(false);
     expect(canTransition('canceled', 'canceled')).toBe(false);
     expect(canTransition('complete', 'canceled')).toBe(false);
+    expect(canTransition('complete', 'stopped')).toBe(false);
   });
 
-  it('documents the delivery path of ARCHITECTURE §5 as planned edges', () => {
-    expect(TASK_TRANSITIONS.scheduled['wait-polling']).toBe('planned');
-    expect(TASK_TRANSITIONS['wait-polling']['hand-over']).toBe('planned');
-    expect(TASK_TRANSITIONS['hand-over']['wait-exec']).toBe('planned');
-    expect(TASK_TRANSITIONS['wait-exec'].started).toBe('planned');
-    expect(TASK_TRANSITIONS.started.running).toBe('planned');
+  it('enables the delivery path of ARCHITECTURE §5', () => {
+    expect(canTransition('scheduled', 'wait-polling')).toBe(true);
+    expect(canTransition('wait-polling', 'hand-over')).toBe(true);
+    expect(canTransition('hand-over', 'wait-exec')).toBe(true);
+    expect(canTransition('wait-exec', 'started')).toBe(true);
+    expect(canTransition('started', 'running')).toBe(true);
+    expect(canTransition('recovering', 'failed-recover')).toBe(true);
+    expect(canTransition('running', 'wait-iteration-schedule')).toBe(true);
+    expect(canTransition('wait-iteration-schedule', 'wait-polling')).toBe(true);
+  });
+
+  it('lets a retry go back to scheduled from every delivered status', () => {
+    expect(enabledSourcesOf('scheduled')).toEqual([
+      'hand-over',
+      'wait-exec',
+      'started',
+      'running',
+      'recovering',
+    ]);
+  });
+
+  it("keeps the reaper's edges planned until the reaper lands", () => {
+    expect(TASK_TRANSITIONS['hand-over']['wait-polling']).toBe('planned');
+    expect(TASK_TRANSITIONS['wait-exec']['wait-polling']).toBe('planned');
     expect(TASK_TRANSITIONS.running.started).toBe('planned');
-    expect(TASK_TRANSITIONS.recovering['failed-recover']).toBe('planned');
+    expect(canTransition('wait-exec', 'wait-polling')).toBe(false);
   });
 
+  it('never skips a step forward except through the path helper', () => {
+    expect(canTransition('wait-polling', 'started')).toBe(false);
+    expect(canTransition('hand-over', 'complete')).toBe(false);
+  });
   it('sets finished_at exactly for terminal statuses', () => {
     expect(taskStatuses.filter(finishesTask)).toEqual(
       [...terminalTaskStatuses].sort((a, b) => taskStatuses.indexOf(a) - taskStatuses.indexOf(b)),
     );
+  });
+});
+
+describe('transitionPath', () => {
+  it('walks a run acknowledged and finished in one batch edge by edge', () => {
+    expect(transitionPath('hand-over', 'complete')).toEqual(['wait-exec', 'started', 'complete']);
+    expect(transitionPath('hand-over', 'running')).toEqual(['wait-exec', 'started', 'running']);
+  });
+
+  it('takes the direct edge when there is one', () => {
+    expect(transitionPath('hand-over', 'failed')).toEqual(['failed']);
+    expect(transitionPath('running', 'complete')).toEqual(['complete']);
+    expect(transitionPath('started', 'scheduled')).toEqual(['scheduled']);
+  });
+
+  it('passes through recovering to reach failed-recover', () => {
+    expect(transitionPath('started', 'failed-recover')).toEqual(['recovering', 'failed-recover']);
+  });
+
+  it('finds nothing backwards, out of a terminal status, or to itself', () => {
+    expect(transitionPath('running', 'started')).toEqual([]);
+    expect(transitionPath('complete', 'failed')).toEqual([]);
+    expect(transitionPath('running', 'running')).toEqual([]);
+    expect(transitionPath('scheduled', 'hand-over')).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@ import { isTerminalTaskStatus, type TaskStatus } from '@outpost/shared';
 /**
  * An edge of the task state machine:
  * - `enabled`: the manager performs it today (through `TaskTransitions`);
- * - `planned`: part of the design (ARCHITECTURE §5) but its trigger (scheduler, delivery, agent
- *   reports, reaper, cancel-after-delivery) lands in a later change, which flips it to `enabled`.
+ * - `planned`: part of the design (ARCHITECTURE §5) but its trigger (the liveness and reaper
+ *   workers) lands in a later change, which flips it to `enabled`.
  * A transition that is not listed at all is impossible.
  */
 export type TransitionState = 'enabled' | 'planned';
@@ -21,61 +21,67 @@ type TransitionTable = { readonly [From in TaskStatus]: { readonly [To in TaskSt
  *   timeout, and wait-iteration-schedule for iteration tasks between runs.
  */
 export const TASK_TRANSITIONS = {
-  // Created with a schedule (or an iteration task waiting for its first cron tick).
+  // Created with a schedule, waiting for a retry's backoff, or an iteration task waiting for its
+  // first cron tick.
   scheduled: {
-    'wait-polling': 'planned', // scheduler worker: schedule / next cron tick reached
+    'wait-polling': 'enabled', // due: moved lazily by the zone primary's next poll
     canceled: 'enabled', // cancel before delivery
   },
   // Due now, waiting for the zone's primary to poll.
   'wait-polling': {
-    'hand-over': 'planned', // put in a primary's poll reply
+    'hand-over': 'enabled', // runs created for it and put in a primary's poll reply
     canceled: 'enabled', // cancel before delivery
   },
   // In a poll reply; re-sent until the agent acknowledges it (at-least-once delivery).
   'hand-over': {
-    'wait-exec': 'planned', // the agent accepted the run
-    'wait-polling': 'planned', // redelivery: the primary changed or the run was never acknowledged
-    failed: 'planned', // the agent refused it, or retries are exhausted
-    stopped: 'planned', // cancel after delivery rides on the next reply
+    'wait-exec': 'enabled', // the agent accepted the run
+    'wait-polling': 'planned', // reaper: the run was never acknowledged and its agent is gone
+    failed: 'enabled', // the agent refused it
+    scheduled: 'enabled', // the agent refused it and a retry is left
+    stopped: 'enabled', // cancel after delivery: the cancel rides on the next replies
   },
   // Accepted by an agent, not yet started.
   'wait-exec': {
-    started: 'planned',
+    started: 'enabled',
     'wait-polling': 'planned', // reaper: the agent went offline before starting it
-    failed: 'planned',
-    stopped: 'planned',
-    timeout: 'planned',
+    failed: 'enabled',
+    scheduled: 'enabled', // retry after backoff
+    stopped: 'enabled',
+    timeout: 'enabled',
   },
   started: {
-    running: 'planned', // a step finished, more remain
-    complete: 'planned',
-    failed: 'planned',
-    recovering: 'planned', // a step failed and the task has a recover step
-    'wait-iteration-schedule': 'planned', // iteration run finished; wait for the next tick
-    scheduled: 'planned', // retry after backoff (maxRetries / retryBackoffSeconds)
-    stopped: 'planned',
-    timeout: 'planned',
+    running: 'enabled', // a step finished, more remain
+    complete: 'enabled',
+    failed: 'enabled',
+    recovering: 'enabled', // a step failed and the task has a recover step
+    'wait-iteration-schedule': 'enabled', // iteration run finished; wait for the next tick
+    scheduled: 'enabled', // retry after backoff (maxRetries / retryBackoffSeconds)
+    stopped: 'enabled',
+    timeout: 'enabled',
   },
   running: {
-    started: 'planned', // ⇄: the next run of an iteration task
-    complete: 'planned',
-    failed: 'planned',
-    recovering: 'planned',
-    'wait-iteration-schedule': 'planned',
-    scheduled: 'planned', // retry after backoff
-    stopped: 'planned',
-    timeout: 'planned',
+    // ⇄ in Klevr, where the agent looped an iteration task in memory. Here every iteration is a
+    // run of its own, delivered anew (wait-iteration-schedule → wait-polling → hand-over → …).
+    started: 'planned',
+    complete: 'enabled',
+    failed: 'enabled',
+    recovering: 'enabled',
+    'wait-iteration-schedule': 'enabled',
+    scheduled: 'enabled', // retry after backoff
+    stopped: 'enabled',
+    timeout: 'enabled',
   },
   recovering: {
-    failed: 'planned', // the recover step ran (the task still failed)
-    'failed-recover': 'planned', // the recover step itself failed
-    stopped: 'planned',
-    timeout: 'planned',
+    failed: 'enabled', // the recover step ran (the task still failed)
+    'failed-recover': 'enabled', // the recover step itself failed
+    scheduled: 'enabled', // retry after backoff
+    stopped: 'enabled',
+    timeout: 'enabled',
   },
   // Iteration task between runs; the manager holds it until the next cron tick.
   'wait-iteration-schedule': {
-    'wait-polling': 'planned', // next cron tick reached
-    complete: 'planned', // untilRun passed
+    'wait-polling': 'enabled', // next cron tick reached: moved lazily by the primary's next poll
+    complete: 'planned', // untilRun passed (today decided when the run completes)
     canceled: 'enabled', // nothing is delivered between runs, so the manager cancels
   },
   complete: {},
@@ -102,4 +108,39 @@ export function enabledSourcesOf(to: TaskStatus): TaskStatus[] {
 /** Whether a finished task gets `finished_at` set: every terminal status does. */
 export function finishesTask(to: TaskStatus): boolean {
   return isTerminalTaskStatus(to);
+}
+
+/** Statuses a task passes through on its way to a later one when an agent skips reporting them. */
+const PROGRESS_STEPS: readonly TaskStatus[] = ['wait-exec', 'started', 'recovering'];
+
+/**
+ * The enabled moves that take a delivered task from `from` to `to`, shortest first, passing only
+ * through the progress statuses (wait-exec, started, recovering). An agent may report `started`
+ * without `wait-exec` first, or `complete` for a run it acknowledged in the same batch; the task
+ * still walks the machine edge by edge, so every change is guarded and has its event. Empty when
+ * there is no such path (or `from` is `to`).
+ */
+export function transitionPath(from: TaskStatus, to: TaskStatus): TaskStatus[] {
+  if (from === to) return [];
+  const previous = new Map<TaskStatus, TaskStatus>();
+  const queue: TaskStatus[] = [from];
+  while (queue.length > 0) {
+    const current = queue.shift() as TaskStatus;
+    for (const next of allStatuses) {
+      if (!canTransition(current, next) || previous.has(next) || next === from) continue;
+      if (next !== to && !PROGRESS_STEPS.includes(next)) continue;
+      previous.set(next, current);
+      if (next === to) {
+        const path: TaskStatus[] = [to];
+        let step = current;
+        while (step !== from) {
+          path.unshift(step);
+          step = previous.get(step) as TaskStatus;
+        }
+        return path;
+      }
+      queue.push(next);
+    }
+  }
+  return [];
 }

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock';
 import { AppError, notFound } from '../common/errors/app-error';
 import { TaskEventsWriter } from './task-events.writer';
-import { canTransition, enabledSourcesOf, finishesTask } from './task-state-machine';
+import { canTransition, enabledSourcesOf, finishesTask, transitionPath } from './task-state-machine';
 import type { TaskEntity } from './task.entity';
 import { type TransitionChanges, TasksRepository } from './tasks.repository';
 
@@ -48,19 +48,59 @@ export class TaskTransitions {
   }
 
   /**
-   * Cancels a task the manager still holds (not delivered to an agent); its steps, runs and logs
-   * are kept. Throws 409 TASK_NOT_CANCELABLE naming the current status otherwise.
+   * Moves the task to `to` along `transitionPath`, one guarded edge (and one event) at a time: an
+   * agent that skipped reporting `wait-exec` or `started` still walks the task through them.
+   * `changes` are set on every edge. Throws 409 INVALID_TRANSITION when no path leads there.
+   */
+  advance(taskId: number, to: TaskStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
+    return this.run(options, async (manager) => {
+      const task = await this.tasks.findForUpdate(taskId, manager);
+      if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+      const path = transitionPath(task.status, to);
+      if (path.length === 0) {
+        throw new AppError('INVALID_TRANSITION', `Task ${taskId} cannot go from ${task.status} to ${to}`);
+      }
+      let result: TransitionResult | undefined;
+      for (const step of path) result = await this.transition(taskId, step, { ...options, manager });
+      return { ...(result as TransitionResult), from: task.status };
+    });
+  }
+
+  /**
+   * Sets progress columns (current step, failed step) of a task that stays in `status`; no status
+   * change, so no event. Guarded on the status: false when the task has moved on meanwhile.
+   */
+  async updateProgress(
+    taskId: number,
+    status: TaskStatus,
+    changes: TransitionChanges,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const set = { ...changes, updatedAt: this.clock.now() };
+    return this.tasks.updateStatusGuarded(taskId, [status], status, set, manager);
+  }
+
+  /**
+   * Cancels a task in any non-terminal status: one the manager still holds (not delivered)
+   * becomes `canceled`; a delivered one (hand-over … recovering) becomes `stopped` at once, and its
+   * runs are stopped by their agents through the cancels that ride on the poll and report replies.
+   * Its steps, runs and logs are kept. Throws 409 TASK_NOT_CANCELABLE naming the current status for
+   * a finished task.
    */
   cancel(taskId: number, options: Omit<TransitionOptions, 'changes'> = {}): Promise<TransitionResult> {
-    return this.run(options, (manager) =>
-      this.apply(taskId, 'canceled', manager, undefined, (from) => {
-        const when = enabledSourcesOf('canceled').join(', ');
-        return new AppError(
-          'TASK_NOT_CANCELABLE',
-          `Task ${taskId} is ${from}; only a task that is ${when} can be canceled`,
-        );
-      }),
-    );
+    const refuse = (from: TaskStatus) => {
+      const when = [...enabledSourcesOf('canceled'), ...enabledSourcesOf('stopped')].join(', ');
+      return new AppError(
+        'TASK_NOT_CANCELABLE',
+        `Task ${taskId} is ${from}; only a task that is ${when} can be canceled`,
+      );
+    };
+    return this.run(options, async (manager) => {
+      const task = await this.tasks.findForUpdate(taskId, manager);
+      if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+      const to: TaskStatus = canTransition(task.status, 'canceled') ? 'canceled' : 'stopped';
+      return this.apply(taskId, to, manager, undefined, refuse);
+    });
   }
 
   private run<T>(options: TransitionOptions, work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -74,7 +114,9 @@ export class TaskTransitions {
     changes: TransitionChanges | undefined,
     refuse: (from: TaskStatus) => AppError,
   ): Promise<TransitionResult> {
-    const task = await this.tasks.findById(taskId, manager);
+    // A locking read where the database has row locks: the status we guard on is the latest one,
+    // not this transaction's snapshot, and nobody moves the task before we commit.
+    const task = await this.tasks.findForUpdate(taskId, manager);
     if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
     const from = task.status;
     if (!canTransition(from, to)) throw refuse(from);
@@ -82,7 +124,7 @@ export class TaskTransitions {
     const set = { ...changes, updatedAt: now, ...(finishesTask(to) ? { finishedAt: now } : {}) };
     // Guarded on the status we read: if another writer moved the task in between, nothing matches.
     if (!(await this.tasks.updateStatusGuarded(taskId, [from], to, set, manager))) {
-      const current = await this.tasks.findById(taskId, manager);
+      const current = await this.tasks.findForUpdate(taskId, manager);
       if (!current) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
       throw refuse(current.status);
     }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ElectionModule } from '../election/election.module';
+import { WorkSignalModule } from '../work/work-signal';
 import { ZonesModule } from '../zones/zones.module';
 import { CommandsController } from './commands.controller';
 import { TaskEventsWriter } from './task-events.writer';
@@ -9,7 +11,9 @@ import { TasksService } from './tasks.service';
 
 /** Exports the transitions and the event writer for the features that drive tasks later (delivery, workers). */
 @Module({
-  imports: [ZonesModule],
+  // ElectionModule for its TransactionRunner (the one queue of transactions on SQLite);
+  // WorkSignalModule to wake the zone's primary when work becomes deliverable.
+  imports: [ZonesModule, ElectionModule, WorkSignalModule],
   controllers: [TasksController, CommandsController],
   providers: [TasksRepository, TasksService, TaskTransitions, TaskEventsWriter],
   exports: [TasksService, TaskTransitions, TaskEventsWriter, TasksRepository],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ListTasksQuery, TaskStatus } from '@outpost/shared';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AgentEntity } from '../agents/agent.entity';
+import { TransactionRunner } from '../database/transaction-runner';
 import { TaskLogChunkEntity } from './task-log-chunk.entity';
 import { TaskRunEntity } from './task-run.entity';
 import { TaskStepEntity } from './task-step.entity';
@@ -27,12 +28,26 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[!%_]/g, (char) => `${LIKE_ESCAPE}${char}`)}%`;
 }
 
+/** MySQL/MariaDB lock rows; SQLite locks the whole database per writer. */
+export function hasRowLocks(manager: EntityManager): boolean {
+  const type = manager.connection.options.type;
+  return type === 'mysql' || type === 'mariadb';
+}
+
 @Injectable()
 export class TasksRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+  ) {}
 
+  /**
+   * Through the app's one TransactionRunner: on SQLite, TypeORM shares one connection between
+   * concurrent transactions, so task changes, deliveries and reports must queue behind each other.
+   * Never call it from inside another transaction (pass that transaction's manager instead).
+   */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return this.transactions.run(work);
   }
 
   /** The task and its steps, in the caller's transaction so they land together or not at all. */
@@ -47,6 +62,17 @@ export class TasksRepository {
 
   findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<TaskEntity | null> {
     return manager.findOneBy(TaskEntity, { id });
+  }
+
+  /**
+   * The task row read for a change in the caller's transaction: `SELECT … FOR UPDATE` on
+   * MySQL/MariaDB, so the status read is the latest committed one (not the transaction's snapshot)
+   * and concurrent changers of the task queue behind us. SQLite has no row locks; there the
+   * TransactionRunner already runs one transaction at a time.
+   */
+  findForUpdate(id: number, manager: EntityManager): Promise<TaskEntity | null> {
+    if (!hasRowLocks(manager)) return manager.findOneBy(TaskEntity, { id });
+    return manager.findOne(TaskEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
   async findWithChildren(

@@ -11,6 +11,7 @@ import type { Principal } from '../common/auth/principal';
 import { Clock } from '../common/clock/clock';
 import { AppError, notFound } from '../common/errors/app-error';
 import { pageResult } from '../database/paging';
+import { WorkSignal } from '../work/work-signal';
 import { ZonesService } from '../zones/zones.service';
 import { TaskEventsWriter } from './task-events.writer';
 import { toTaskDetail, toTaskLogChunk, toTaskSummary } from './task.mapper';
@@ -25,6 +26,7 @@ export class TasksService {
     private readonly zones: ZonesService,
     private readonly transitions: TaskTransitions,
     private readonly events: TaskEventsWriter,
+    private readonly signal: WorkSignal,
     private readonly clock: Clock,
   ) {}
 
@@ -100,6 +102,8 @@ export class TasksService {
       await this.events.taskCreated(task, now, manager);
       return task.id;
     });
+    // After the commit: a woken poll must find the task.
+    if (row.status === 'wait-polling') this.signal.notify(request.zoneId);
     return this.get(taskId);
   }
 
@@ -114,9 +118,14 @@ export class TasksService {
     return toTaskDetail(found.task, found.steps, found.runs);
   }
 
-  /** Cancels a task not yet delivered; its steps, runs and logs stay (Klevr deleted them). */
+  /**
+   * Cancels a task in any non-terminal status (Klevr only before delivery): `canceled` if it was
+   * not delivered yet, `stopped` at once if it was; its steps, runs and logs stay (Klevr deleted
+   * them). The zone's primary is woken so the cancel of delivered runs reaches the agents now.
+   */
   async cancel(taskId: number): Promise<TaskDetail> {
-    await this.transitions.cancel(taskId);
+    const { task, to } = await this.transitions.cancel(taskId);
+    if (to === 'stopped') this.signal.notify(task.zoneId);
     return this.get(taskId);
   }
 

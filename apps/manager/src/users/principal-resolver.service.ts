@@ -32,7 +32,13 @@ export class PrincipalResolverService implements PrincipalResolver {
     const token = await this.users.findTokenByHash(hashSecret(secret));
     const now = this.clock.now();
     const user = token?.user;
-    if (!token || !user || token.revokedAt || (token.expiresAt && token.expiresAt <= now) || user.isDisabled) {
+    if (
+      !token ||
+      !user ||
+      token.revokedAt ||
+      (token.expiresAt && token.expiresAt <= now) ||
+      user.isDisabled
+    ) {
       throw new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired');
     }
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOKEN_TOUCH_INTERVAL_MS) {

@@ -24,7 +24,10 @@ export class ApiKeysRepository {
     return this.dataSource.manager.findOneBy(ZoneApiKeyEntity, { secretHash, revokedAt: IsNull() });
   }
 
-  insert(key: Omit<ZoneApiKeyEntity, 'id'>, manager: EntityManager = this.dataSource.manager): Promise<ZoneApiKeyEntity> {
+  insert(
+    key: Omit<ZoneApiKeyEntity, 'id'>,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ZoneApiKeyEntity> {
     return manager.save(ZoneApiKeyEntity, manager.create(ZoneApiKeyEntity, key));
   }
 
@@ -33,7 +36,10 @@ export class ApiKeysRepository {
   }
 
   async activeIds(zoneId: number, manager: EntityManager): Promise<number[]> {
-    const keys = await manager.find(ZoneApiKeyEntity, { select: { id: true }, where: { zoneId, revokedAt: IsNull() } });
+    const keys = await manager.find(ZoneApiKeyEntity, {
+      select: { id: true },
+      where: { zoneId, revokedAt: IsNull() },
+    });
     return keys.map((key) => key.id);
   }
 

@@ -34,7 +34,11 @@ export class ApiKeysService {
   }
 
   /** Issues a new key and revokes all the others, atomically. */
-  async rotate(zoneId: number, name: string | undefined, principal: Principal): Promise<IssuedApiKey & { revokedIds: number[] }> {
+  async rotate(
+    zoneId: number,
+    name: string | undefined,
+    principal: Principal,
+  ): Promise<IssuedApiKey & { revokedIds: number[] }> {
     await this.zones.require(zoneId);
     return this.keys.transaction(async (manager) => {
       const revokedIds = await this.keys.activeIds(zoneId, manager);

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { CreateZoneRequest, Page, UpdateZoneRequest, Zone, ZoneContents, ZoneDetail } from '@outpost/shared';
+import type {
+  CreateZoneRequest,
+  Page,
+  UpdateZoneRequest,
+  Zone,
+  ZoneContents,
+  ZoneDetail,
+} from '@outpost/shared';
 import { Clock } from '../common/clock/clock';
 import { AppError, notFound } from '../common/errors/app-error';
 import { isUniqueViolation } from '../database/db-errors';
@@ -71,6 +78,8 @@ export class ZonesService {
   }
 
   private nameTakenOr(error: unknown, name: string): unknown {
-    return isUniqueViolation(error) ? new AppError('ZONE_NAME_TAKEN', `A zone named "${name}" already exists`) : error;
+    return isUniqueViolation(error)
+      ? new AppError('ZONE_NAME_TAKEN', `A zone named "${name}" already exists`)
+      : error;
   }
 }

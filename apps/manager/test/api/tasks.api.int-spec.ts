@@ -899,15 +899,17 @@ describe.each(testDatabaseKinds())('tasks API on %s', (kind) => {
       expect(await statusEvents(task.id)).toHaveLength(1);
     });
 
-    it('refuses to cancel a delivered task for now and changes nothing', async () => {
+    it('stops a delivered task at once and writes the event', async () => {
       const task = await created({ zoneId: zoneA, name: 'busy', steps: [inlineStep] });
       await setStatus(task.id, 'running');
       const response = await t.call('DELETE', `/api/v1/tasks/${task.id}`, { token: operator });
-      expect(response.status).toBe(409);
-      expect(response.body.message).toContain('is running');
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ status: 'stopped', finishedAt: expect.any(String) });
       const row = await t.dataSource.manager.findOneByOrFail(TaskEntity, { id: task.id });
-      expect(row).toMatchObject({ status: 'running', finishedAt: null });
-      expect(await statusEvents(task.id)).toHaveLength(0);
+      expect(row.status).toBe('stopped');
+      expect((await statusEvents(task.id)).map((event) => event.payload)).toEqual([
+        { taskId: task.id, zoneId: zoneA, from: 'running', to: 'stopped' },
+      ]);
     });
 
     it('refuses a viewer with 403, an anonymous caller with 401, and changes nothing', async () => {
@@ -929,7 +931,7 @@ describe.each(testDatabaseKinds())('tasks API on %s', (kind) => {
 
     it('refuses transitions the state machine does not enable yet with 409 INVALID_TRANSITION', async () => {
       const task = await created({ zoneId: zoneA, name: 'not-yet', steps: [inlineStep] });
-      await expect(t.app.get(TaskTransitions).transition(task.id, 'hand-over')).rejects.toMatchObject({
+      await expect(t.app.get(TaskTransitions).transition(task.id, 'running')).rejects.toMatchObject({
         code: 'INVALID_TRANSITION',
       });
       await expect(t.app.get(TaskTransitions).transition(task.id, 'complete')).rejects.toMatchObject({

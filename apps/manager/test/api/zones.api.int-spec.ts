@@ -15,7 +15,10 @@ describe.each(testDatabaseKinds())('zones API on %s', (kind) => {
   afterAll(() => t?.close());
 
   it('creates a zone with 201 and lists it', async () => {
-    const created = await t.call('POST', '/api/v1/zones', { token: operator, body: { name: 'dc-1', platform: 'linux' } });
+    const created = await t.call('POST', '/api/v1/zones', {
+      token: operator,
+      body: { name: 'dc-1', platform: 'linux' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'dc-1', platform: 'linux', labels: {} });
     const listed = await t.call('GET', '/inner/groups', { token: viewer });
@@ -23,8 +26,11 @@ describe.each(testDatabaseKinds())('zones API on %s', (kind) => {
     expect(listed.body.items.map((z: { name: string }) => z.name)).toContain('dc-1');
   });
 
-  it('accepts Klevr\'s groupName on /inner/groups', async () => {
-    const created = await t.call('POST', '/inner/groups', { token: operator, body: { groupName: 'office', platform: 'baremetal' } });
+  it("accepts Klevr's groupName on /inner/groups", async () => {
+    const created = await t.call('POST', '/inner/groups', {
+      token: operator,
+      body: { groupName: 'office', platform: 'baremetal' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.name).toBe('office');
   });
@@ -65,14 +71,20 @@ describe.each(testDatabaseKinds())('zones API on %s', (kind) => {
   });
 
   it('answers an oversize body with 413', async () => {
-    const response = await t.call('POST', '/api/v1/zones', { token: operator, body: { name: 'x'.repeat(2_000_000) } });
+    const response = await t.call('POST', '/api/v1/zones', {
+      token: operator,
+      body: { name: 'x'.repeat(2_000_000) },
+    });
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('renames a zone and deletes it with what belongs to it', async () => {
     const zone = (await t.call('POST', '/api/v1/zones', { token: operator, body: { name: 'temp' } })).body;
-    const renamed = await t.call('PATCH', `/api/v1/zones/${zone.id}`, { token: operator, body: { name: 'temp-2' } });
+    const renamed = await t.call('PATCH', `/api/v1/zones/${zone.id}`, {
+      token: operator,
+      body: { name: 'temp-2' },
+    });
     expect(renamed.body.name).toBe('temp-2');
     await t.call('POST', `/api/v1/zones/${zone.id}/api-keys`, { token: operator, body: {} });
     const detail = await t.call('GET', `/api/v1/zones/${zone.id}`, { token: viewer });

@@ -1,11 +1,29 @@
+import { agentProtocolRoutes } from '../agent-protocol/agent-protocol.contract';
 import type { RouteDefinition } from '../common/route';
 import { agentRoutes } from './agents.contract';
 import { apiKeyRoutes } from './api-keys.contract';
 import { credentialRoutes } from './credentials.contract';
+import { electionRoutes } from './elections.contract';
 import { healthRoutes } from './health.contract';
+import { installRoutes, joinTokenRoutes } from './join-tokens.contract';
 import { taskRoutes } from './tasks.contract';
 import { auditRoutes, authRoutes, userRoutes } from './users.contract';
 import { zoneRoutes } from './zones.contract';
+
+/** The agent protocol routes the manager serves so far (poll, runs and report come with task delivery). */
+const servedAgentProtocolRoutes = {
+  join: agentProtocolRoutes.join,
+  session: agentProtocolRoutes.session,
+  handshake: agentProtocolRoutes.handshake,
+  lease: agentProtocolRoutes.lease,
+} as const;
+
+/** The work half of the agent protocol: the primary's poll, run fetch and reports. */
+const agentWorkRoutes = {
+  poll: agentProtocolRoutes.poll,
+  run: agentProtocolRoutes.run,
+  report: agentProtocolRoutes.report,
+} as const;
 
 /** Every route of the manager's HTTP API. The OpenAPI document and the auth route walk read this. */
 export const apiRouteGroups = {
@@ -18,6 +36,11 @@ export const apiRouteGroups = {
   agents: agentRoutes,
   credentials: credentialRoutes,
   tasks: taskRoutes,
+  joinTokens: joinTokenRoutes,
+  elections: electionRoutes,
+  install: installRoutes,
+  agentProtocol: servedAgentProtocolRoutes,
+  agentWork: agentWorkRoutes,
 } as const;
 
 export function allApiRoutes(): RouteDefinition[] {

@@ -452,7 +452,7 @@ export const taskRoutes = {
     tag: 'Tasks',
     summary: 'Cancel a task',
     description:
-      'A task not yet delivered becomes canceled at once; a finished task answers 409 TASK_NOT_CANCELABLE.',
+      'A task not yet delivered becomes canceled; a delivered one (hand-over to recovering) becomes stopped at once and its agents stop its runs on their next call; a finished task answers 409 TASK_NOT_CANCELABLE.',
     access: 'operator',
     params: taskIdParamsSchema,
     status: 200,

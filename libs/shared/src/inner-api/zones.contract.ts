@@ -28,7 +28,9 @@ export const zoneContentsSchema = z
   .meta({ id: 'ZoneContents' });
 export type ZoneContents = z.infer<typeof zoneContentsSchema>;
 
-export const zoneDetailSchema = zoneSchema.extend({ contents: zoneContentsSchema }).meta({ id: 'ZoneDetail' });
+export const zoneDetailSchema = zoneSchema
+  .extend({ contents: zoneContentsSchema })
+  .meta({ id: 'ZoneDetail' });
 export type ZoneDetail = z.infer<typeof zoneDetailSchema>;
 
 const zoneNameSchema = z.string().trim().min(1, 'name must not be empty').max(100);
@@ -36,7 +38,13 @@ const platformSchema = z.string().trim().min(1).max(45);
 
 /** Klevr clients send `groupName`; it is accepted as the zone's name. */
 function acceptKlevrGroupName(input: unknown): unknown {
-  if (input && typeof input === 'object' && !Array.isArray(input) && 'groupName' in input && !('name' in input)) {
+  if (
+    input &&
+    typeof input === 'object' &&
+    !Array.isArray(input) &&
+    'groupName' in input &&
+    !('name' in input)
+  ) {
     const { groupName, ...rest } = input as Record<string, unknown>;
     return { ...rest, name: groupName };
   }

@@ -63,7 +63,8 @@ export function writeProblem(request: Request, response: Response, exception: un
 
 function toAppError(exception: unknown, requestId: string, logger: Logger): AppError {
   if (exception instanceof AppError) return exception;
-  const parserError = typeof exception === 'object' && exception !== null ? fromBodyParser(exception as BodyParserError) : null;
+  const parserError =
+    typeof exception === 'object' && exception !== null ? fromBodyParser(exception as BodyParserError) : null;
   if (parserError) return parserError;
   if (exception instanceof HttpException) {
     const cause = exception.cause as BodyParserError | undefined;

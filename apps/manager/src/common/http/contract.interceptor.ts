@@ -1,4 +1,10 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { RouteDefinition } from '@outpost/shared';
 import type { Request } from 'express';
@@ -45,11 +51,17 @@ export class ContractInterceptor implements NestInterceptor {
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const definition = this.reflector.get<RouteDefinition | undefined>(ROUTE_DEFINITION, context.getHandler());
+    const definition = this.reflector.get<RouteDefinition | undefined>(
+      ROUTE_DEFINITION,
+      context.getHandler(),
+    );
     if (!definition) return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
     if (definition.body && hasNonJsonBody(request)) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send the body as JSON with Content-Type: application/json',
+      );
     }
     const body: unknown = request.body === undefined ? {} : request.body;
     setValidatedInput(request, {

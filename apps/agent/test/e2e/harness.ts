@@ -1,0 +1,282 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * End-to-end harness: the BUILT manager (`apps/manager/dist/main.js`) and the BUILT agent CLI
+ * (`apps/agent/bin/outpost-agent.js`) as real processes on loopback, each agent with its own state
+ * dir and LAN port. `npm test` builds first; without a build these suites are skipped (they say so).
+ */
+const ROOT = path.resolve(__dirname, '../../../..');
+export const MANAGER_MAIN = path.join(ROOT, 'apps/manager/dist/main.js');
+export const AGENT_CLI = path.join(ROOT, 'apps/agent/bin/outpost-agent.js');
+export const AGENT_BUNDLE = path.join(ROOT, 'apps/agent/dist/outpost-agent.js');
+export const builtForE2e = existsSync(MANAGER_MAIN) && existsSync(AGENT_BUNDLE);
+
+/** Short timings so failover and delivery happen in seconds, as in the defaults' proportions. */
+export const FAST_AGENT_SETTINGS: Record<string, string> = {
+  OUTPOST_AGENT_POLL_WAIT_MS: '1000',
+  OUTPOST_AGENT_LEASE_TTL_MS: '4000',
+  OUTPOST_AGENT_PROBE_INTERVAL_MS: '500',
+  OUTPOST_AGENT_PROBE_FAILURES: '2',
+  OUTPOST_AGENT_HEARTBEAT_INTERVAL_MS: '500',
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
+
+class LoggedProcess {
+  child: ChildProcess | null = null;
+  output = '';
+
+  start(args: string[], env: Record<string, string>): void {
+    this.child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env },
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 35_000): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+}
+
+export class ManagerProcess {
+  readonly process = new LoggedProcess();
+  token = '';
+
+  private constructor(
+    readonly url: string,
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ManagerProcess> {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-manager-'));
+    const manager = new ManagerProcess(`http://127.0.0.1:${port}`, port, dataDir, {
+      OUTPOST_PORT: String(port),
+      OUTPOST_HOST: '127.0.0.1',
+      OUTPOST_DATA_DIR: dataDir,
+      OUTPOST_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      OUTPOST_LOG_LEVEL: 'warn',
+      ...FAST_AGENT_SETTINGS,
+      ...env,
+    });
+    await manager.boot();
+    const activated = await manager.api('POST', '/api/v1/auth/activate', {
+      username: 'admin',
+      password: 'correct horse battery',
+    });
+    if (activated.status !== 201) throw new Error(`activation failed: ${JSON.stringify(activated.body)}`);
+    manager.token = activated.body.accessToken;
+    return manager;
+  }
+
+  async boot(): Promise<void> {
+    this.process.start([MANAGER_MAIN], this.env);
+    await waitFor('the manager to answer /healthz', async () => {
+      if (!this.process.running) throw new Error(`manager exited:\n${this.process.output}`);
+      return (await fetch(`${this.url}/healthz`)).ok;
+    });
+  }
+
+  async restart(downForMs = 0): Promise<void> {
+    await this.process.stop();
+    await sleep(downForMs);
+    await this.boot();
+  }
+
+  async api<T = any>(method: string, urlPath: string, body?: unknown): Promise<ApiResult<T>> {
+    const response = await fetch(`${this.url}${urlPath}`, {
+      method,
+      headers: {
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+    };
+  }
+
+  async createZone(name: string): Promise<number> {
+    const created = await this.api('POST', '/api/v1/zones', { name });
+    if (created.status !== 201) throw new Error(JSON.stringify(created.body));
+    return created.body.id;
+  }
+
+  async joinToken(
+    zoneId: number,
+    options: { maxUses?: number; labels?: Record<string, string> } = {},
+  ): Promise<{ secret: string; installCommand: string }> {
+    const created = await this.api('POST', `/api/v1/zones/${zoneId}/join-tokens`, {
+      maxUses: options.maxUses ?? 10,
+      labels: options.labels,
+    });
+    if (created.status !== 201) throw new Error(JSON.stringify(created.body));
+    return created.body;
+  }
+
+  async createTask(task: Record<string, unknown>): Promise<any> {
+    const created = await this.api('POST', '/api/v1/tasks', task);
+    if (created.status !== 201) throw new Error(`task refused: ${JSON.stringify(created.body)}`);
+    return created.body;
+  }
+
+  task(taskId: number): Promise<any> {
+    return this.api('GET', `/api/v1/tasks/${taskId}`).then((result) => result.body);
+  }
+
+  async waitForTask(taskId: number, statuses: string[], timeoutMs = 30_000): Promise<any> {
+    return waitFor(
+      `task ${taskId} to reach ${statuses.join('/')}`,
+      async () => {
+        const task = await this.task(taskId);
+        return statuses.includes(task.status) ? task : undefined;
+      },
+      timeoutMs,
+      150,
+    );
+  }
+
+  async primaryOf(zoneId: number): Promise<string | null> {
+    const primary = await this.api('GET', `/api/v1/zones/${zoneId}/primary`);
+    return primary.body.agent?.agentKey ?? null;
+  }
+
+  async logText(taskId: number, runId?: number): Promise<string> {
+    const query = runId ? `?runId=${runId}&limit=1000` : '?limit=1000';
+    const logs = await this.api('GET', `/api/v1/tasks/${taskId}/logs${query}`);
+    return (logs.body.chunks as { content: string }[]).map((chunk) => chunk.content).join('');
+  }
+
+  async close(): Promise<void> {
+    await this.process.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface AgentOptions {
+  manager: ManagerProcess;
+  zoneId: number;
+  joinToken?: string;
+  apiKey?: string;
+  labels?: string;
+}
+
+export class AgentProcess {
+  readonly process = new LoggedProcess();
+  readonly stateDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-agent-'));
+
+  private constructor(
+    readonly name: string,
+    readonly lanPort: number,
+    private readonly options: AgentOptions,
+  ) {}
+
+  static async start(name: string, options: AgentOptions): Promise<AgentProcess> {
+    const agent = new AgentProcess(name, await freePort(), options);
+    agent.launch();
+    await agent.waitForIdentity();
+    return agent;
+  }
+
+  launch(): void {
+    const { manager, zoneId, joinToken, apiKey, labels } = this.options;
+    const args = [
+      AGENT_CLI,
+      'run',
+      '--manager',
+      manager.url,
+      '--zone',
+      String(zoneId),
+      '--state-dir',
+      this.stateDir,
+    ];
+    args.push('--lan-port', String(this.lanPort), '--lan-address', '127.0.0.1', '--log-level', 'debug');
+    if (joinToken) args.push('--join-token', joinToken);
+    if (apiKey) args.push('--api-key', apiKey);
+    if (labels) args.push('--labels', labels);
+    this.process.start(args, {});
+  }
+
+  get agentKey(): string {
+    return JSON.parse(readFileSync(path.join(this.stateDir, 'identity.json'), 'utf8')).agentKey;
+  }
+
+  async waitForIdentity(): Promise<string> {
+    return waitFor(`agent ${this.name} to join`, async () => {
+      if (!this.process.running) throw new Error(`agent ${this.name} exited:\n${this.process.output}`);
+      return existsSync(path.join(this.stateDir, 'identity.json')) ? this.agentKey : undefined;
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.process.stop();
+    this.launch();
+  }
+
+  kill9(): Promise<void> {
+    return this.process.stop('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    await this.process.stop('SIGKILL');
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import type { AgentResources } from '@outpost/shared';
+import type { AgentEntity } from '../agents/agent.entity';
+import { TransactionRunner } from '../database/transaction-runner';
+import { ZoneEventsWriter } from '../election/zone-events.writer';
+import { WriteThrottle } from './write-throttle';
+import { WorkRepository } from './work.repository';
+
+/** An agent row is rewritten at most this often while nothing about its state changes. */
+export const SEEN_WRITE_INTERVAL_MS = 10_000;
+
+/** What the primary's poll says about one agent of its zone (itself or a reachable secondary). */
+export interface Sighting {
+  agent: AgentEntity;
+  runningTasks: number;
+  resources?: AgentResources | undefined;
+}
+
+/**
+ * Records that agents were seen (by the primary's poll, or calling in with a report) without a
+ * database write per request: a row is written when the agent's state changes (it comes online)
+ * or when this manager last wrote it more than SEEN_WRITE_INTERVAL_MS ago. In between, lastSeenAt
+ * lags by at most that interval, which the liveness worker's timeouts allow for.
+ */
+@Injectable()
+export class AgentSightings {
+  private readonly written = new WriteThrottle<number>(SEEN_WRITE_INTERVAL_MS);
+
+  constructor(
+    private readonly work: WorkRepository,
+    private readonly events: ZoneEventsWriter,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  /** The agents are online, seen now; their rows (in the given objects too) reflect it afterwards. */
+  async record(sightings: readonly Sighting[], now: Date): Promise<void> {
+    const due = sightings.filter(
+      ({ agent }) =>
+        agent.state !== 'retired' && (agent.state !== 'online' || this.written.isDue(agent.id, now)),
+    );
+    if (due.length === 0) return;
+    await this.transactions.run(async (manager) => {
+      for (const { agent, runningTasks, resources } of due) {
+        await this.work.updateAgent(manager, agent.id, {
+          lastSeenAt: now,
+          runningTasks,
+          ...(resources ? resourceColumns(resources) : {}),
+          updatedAt: now,
+        });
+        if (await this.work.markOnline(manager, agent.id, now)) {
+          const ip = agent.ips[0] ?? '';
+          await this.events.agentConnected({ ...agent, ip }, now, manager);
+        }
+      }
+    });
+    for (const { agent } of due) {
+      this.written.record(agent.id, now);
+      agent.state = 'online';
+      agent.lastSeenAt = now;
+    }
+  }
+
+  /** An agent called in (a report): lastSeenAt, under the same at-most-one-write-per-interval rule. */
+  async touch(agentId: number, now: Date): Promise<void> {
+    if (!this.written.isDue(agentId, now)) return;
+    await this.transactions.run((manager) => this.work.touchAgent(manager, agentId, now));
+    this.written.record(agentId, now);
+  }
+}
+
+function resourceColumns(resources: AgentResources): Partial<AgentEntity> {
+  return {
+    // The column predates nullable resources; 0 reads as "unknown".
+    cpuCores: resources.cpuCores ?? 0,
+    memoryMb: resources.memoryMb,
+    diskMb: resources.diskMb,
+    freeMemoryMb: resources.freeMemoryMb,
+    freeDiskMb: resources.freeDiskMb,
+  };
+}

@@ -1,0 +1,307 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { type Assignment, isTerminalTaskStatus, type PollRequest, type PollResponse } from '@outpost/shared';
+import type { AgentEntity } from '../agents/agent.entity';
+import { toZoneMember } from '../agent-api/agent-protocol.mapper';
+import type { AgentPrincipal } from '../common/auth/agent-principal';
+import { Clock } from '../common/clock/clock';
+import { AppError } from '../common/errors/app-error';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config.schema';
+import { CredentialsService } from '../credentials/credentials.service';
+import { ElectionService } from '../election/election.service';
+import { TransactionRunner } from '../database/transaction-runner';
+import { toLeaseView } from '../election/zone-lease';
+import { TaskEventsWriter } from '../tasks/task-events.writer';
+import type { TaskStepEntity } from '../tasks/task-step.entity';
+import { TaskTransitions } from '../tasks/task-transitions';
+import type { TaskEntity } from '../tasks/task.entity';
+import { toTaskTarget } from '../tasks/task.mapper';
+import { type Candidate, pickAgents } from './agent-selection';
+import { AgentSightings, type Sighting } from './agent-sightings';
+import { toAssignment } from './assignment.mapper';
+import { WorkSignal } from './work-signal';
+import { type RunWithTask, WorkRepository } from './work.repository';
+import { assignmentKey, cancelKey, RecentDeliveries } from './recent-deliveries';
+
+/** A repeat (unacknowledged run, pending cancel) is re-sent at most this often when nothing else is new. */
+const MIN_RESEND_INTERVAL_MS = 1_000;
+
+function deliveryKeys(found: { assignments: { runId: number }[]; cancels: { runId: number }[] }): string[] {
+  return [
+    ...found.assignments.map((a) => assignmentKey(a.runId)),
+    ...found.cancels.map((c) => cancelKey(c.runId)),
+  ];
+}
+
+/** At most this many waiting tasks are handed over per poll; the rest go with the next poll. */
+const CLAIM_LIMIT = 50;
+/** Timed tasks (schedule, retry backoff, next tick) looked at per poll, soonest first. */
+const TIMED_SCAN_LIMIT = 100;
+
+interface Found {
+  assignments: Assignment[];
+  cancels: PollResponse['cancels'];
+  /** When the zone's next timed task falls due, if one is waiting. */
+  nextDueAt: Date | null;
+}
+
+/** Errors that only mean another writer moved the task first (a cancel, another manager's poll). */
+function lostRace(error: unknown): boolean {
+  return (
+    error instanceof AppError && (error.code === 'INVALID_TRANSITION' || error.code === 'TASK_NOT_FOUND')
+  );
+}
+
+/**
+ * The primary's long-poll and the run fetch: lazy scheduling, choosing agents, handing runs over
+ * (at least once) and carrying cancels. Scheduling is lazy on purpose: a zone's timed tasks are
+ * only deliverable through its primary's poll anyway, so the poll releases the due ones itself
+ * and a zone without a primary costs nothing.
+ */
+@Injectable()
+export class DeliveryService {
+  private readonly logger = new Logger('Delivery');
+
+  constructor(
+    private readonly work: WorkRepository,
+    private readonly transitions: TaskTransitions,
+    private readonly taskEvents: TaskEventsWriter,
+    private readonly election: ElectionService,
+    private readonly credentials: CredentialsService,
+    private readonly sightings: AgentSightings,
+    private readonly signal: WorkSignal,
+    private readonly transactions: TransactionRunner,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private readonly recent = new RecentDeliveries();
+
+  /**
+   * Renews the lease first: a stale epoch is refused (409 STALE_EPOCH) before anything is read or
+   * handed out. Answers at once when there is work or a cancel; otherwise holds up to pollWaitMs
+   * (less when a timed task falls due sooner) and looks once more when woken. `closed` fires when
+   * the client goes away: the hold ends and nothing more is handed out for it.
+   */
+  async poll(caller: AgentPrincipal, request: PollRequest, closed: AbortSignal): Promise<PollResponse> {
+    const lease = await this.election.renewIfNeeded(caller.zoneId, caller.agentId, request.epoch);
+    const settings = this.config.agentSettings;
+    const agents = await this.work.zoneAgents(caller.zoneId);
+    const candidates = await this.seeZone(caller, request, agents);
+    const hold = new AbortController();
+    const release = () => hold.abort();
+    closed.addEventListener('abort', release, { once: true });
+    // Started BEFORE looking for work, so a task created while this poll looks still wakes it.
+    const woken = this.signal.wait(caller.zoneId, settings.pollWaitMs, hold.signal);
+    let dueTimer: NodeJS.Timeout | undefined;
+    try {
+      let found = await this.collect(caller, lease.epoch, candidates);
+      if (!this.isNews(found) && !closed.aborted) {
+        if (found.nextDueAt) {
+          dueTimer = setTimeout(release, Math.max(0, found.nextDueAt.getTime() - this.clock.now().getTime()));
+        }
+        await woken;
+        if (!closed.aborted) found = await this.collect(caller, lease.epoch, candidates);
+      }
+      this.recent.markSent(deliveryKeys(found), this.clock.now().getTime());
+      return {
+        lease: toLeaseView(lease),
+        assignments: found.assignments,
+        cancels: found.cancels,
+        members: agents.map(toZoneMember),
+        settings,
+      };
+    } finally {
+      clearTimeout(dueTimer);
+      hold.abort();
+      closed.removeEventListener('abort', release);
+    }
+  }
+
+  /** Anything not already sent in the last pollWaitMs (repeats alone do not end the hold). */
+  private isNews(found: Found): boolean {
+    const withinMs = Math.max(this.config.agentSettings.pollWaitMs, MIN_RESEND_INTERVAL_MS);
+    return this.recent.hasNews(deliveryKeys(found), this.clock.now().getTime(), withinMs);
+  }
+
+  /** The assignment of an unfinished run of the caller, with the zone's credentials (only for its own agent). */
+  async fetchRun(caller: AgentPrincipal, runId: number): Promise<Assignment> {
+    const found = await this.work.findRunWithTask(runId);
+    if (
+      !found ||
+      found.run.agentId !== caller.agentId ||
+      found.run.zoneId !== caller.zoneId ||
+      isTerminalTaskStatus(found.run.status)
+    ) {
+      // One answer for unknown, foreign and finished runs: an agent learns nothing about others' runs.
+      throw new AppError(
+        'TASK_RUN_NOT_FOUND',
+        `Run ${runId} is not an unfinished run of agent ${caller.agentKey}`,
+      );
+    }
+    const steps = await this.work.stepsOf([found.task.id]);
+    const credentials = await this.credentials.resolveForZone(found.run.zoneId);
+    return toAssignment(found.run, found.task, steps, credentials);
+  }
+
+  /**
+   * Records what the primary saw (itself and the members it reached are online) and returns the
+   * agents that may get work now: online, not retired, and the primary or a reachable member.
+   */
+  private async seeZone(
+    caller: AgentPrincipal,
+    request: PollRequest,
+    agents: AgentEntity[],
+  ): Promise<Candidate[]> {
+    const byKey = new Map(agents.map((agent) => [agent.agentKey, agent]));
+    const sightings: Sighting[] = [];
+    const primary = agents.find((agent) => agent.id === caller.agentId);
+    if (primary)
+      sightings.push({ agent: primary, runningTasks: request.runningTasks, resources: request.resources });
+    const seen = new Set<number>(primary ? [primary.id] : []);
+    for (const member of request.members) {
+      const agent = byKey.get(member.agentKey);
+      if (!member.reachable || !agent || seen.has(agent.id)) continue;
+      seen.add(agent.id);
+      sightings.push({ agent, runningTasks: member.runningTasks, resources: member.resources });
+    }
+    await this.sightings.record(sightings, this.clock.now());
+    return sightings
+      .filter(({ agent }) => agent.state === 'online')
+      .map(({ agent, runningTasks }) => ({
+        id: agent.id,
+        agentKey: agent.agentKey,
+        labels: agent.labels,
+        isPrimary: agent.id === caller.agentId,
+        load: runningTasks,
+      }));
+  }
+
+  private async collect(
+    caller: AgentPrincipal,
+    epoch: number,
+    candidates: readonly Candidate[],
+  ): Promise<Found> {
+    const { zoneId } = caller;
+    const nextDueAt = await this.releaseDue(zoneId);
+    await this.claim(zoneId, epoch, candidates);
+    const pending = await this.work.pendingRuns(zoneId);
+    await this.refence(pending, epoch);
+    const assignments = await this.assignments(caller, pending);
+    const cancels = await this.work.zoneCancels(zoneId);
+    return { assignments, cancels, nextDueAt };
+  }
+
+  /** Due timed tasks become deliverable (guarded: a task canceled meanwhile stays canceled). */
+  private async releaseDue(zoneId: number): Promise<Date | null> {
+    const now = this.clock.now();
+    for (const task of await this.work.timedTasks(zoneId, TIMED_SCAN_LIMIT)) {
+      if (task.nextRunAt && task.nextRunAt.getTime() > now.getTime()) return task.nextRunAt;
+      try {
+        await this.transitions.transition(task.id, 'wait-polling');
+      } catch (error) {
+        if (!lostRace(error)) this.logger.error(`Task ${task.id} could not be released: ${messageOf(error)}`);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Hands the zone's waiting tasks over, oldest first: one transaction per task inserts its runs
+   * and moves it `wait-polling → hand-over` (guarded; a task moved meanwhile is skipped). A task no
+   * eligible agent fits stays waiting, visible, until one comes online. One task failing never
+   * keeps the others from being delivered.
+   */
+  private async claim(zoneId: number, epoch: number, candidates: readonly Candidate[]): Promise<void> {
+    if (candidates.length === 0) return;
+    const waiting = await this.work.waitingTasks(zoneId, CLAIM_LIMIT);
+    if (waiting.length === 0) return;
+    const counts = await this.work.activeRunCounts(zoneId);
+    const pool = candidates.map((candidate) => ({
+      ...candidate,
+      load: candidate.load + (counts.get(candidate.id) ?? 0),
+    }));
+    for (const task of waiting) {
+      const chosen = pickAgents(toTaskTarget(task), pool);
+      if (chosen.length === 0) continue;
+      try {
+        await this.handOver(task, chosen, epoch);
+        for (const agent of chosen) agent.load += 1;
+      } catch (error) {
+        if (!lostRace(error))
+          this.logger.error(`Task ${task.id} could not be handed over: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  private async handOver(task: TaskEntity, agents: readonly Candidate[], epoch: number): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      const now = this.clock.now();
+      await this.transitions.transition(task.id, 'hand-over', {
+        manager,
+        changes: { exeAgentKey: agents.length === 1 ? (agents[0]?.agentKey ?? null) : null },
+      });
+      const runs = await this.work.insertRuns(
+        manager,
+        agents.map((agent) => ({
+          taskId: task.id,
+          zoneId: task.zoneId,
+          agentId: agent.id,
+          agentKey: agent.agentKey,
+          attempt: task.attempt + 1,
+          status: 'hand-over',
+          leaseEpoch: epoch,
+          currentStep: 0,
+          failedStep: null,
+          result: null,
+          error: null,
+          startedAt: null,
+          finishedAt: null,
+          heartbeatAt: null,
+          // One instant for the whole delivery: it tells this delivery's runs from other ones.
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
+      for (const run of runs) await this.taskEvents.runStatusChanged(run, null, 'hand-over', now, manager);
+    });
+  }
+
+  /** Unacknowledged runs go out again under the current epoch (written only when it changed). */
+  private async refence(pending: RunWithTask[], epoch: number): Promise<void> {
+    const stale = pending.filter(({ run }) => run.leaseEpoch !== epoch);
+    if (stale.length === 0) return;
+    const now = this.clock.now();
+    await this.transactions.run((manager) =>
+      this.work.setLeaseEpoch(
+        manager,
+        stale.map(({ run }) => run.id),
+        epoch,
+        now,
+      ),
+    );
+    for (const { run } of stale) run.leaseEpoch = epoch;
+  }
+
+  /** Credentials only in the primary's own assignments: what it hands to a secondary carries none. */
+  private async assignments(caller: AgentPrincipal, pending: RunWithTask[]): Promise<Assignment[]> {
+    if (pending.length === 0) return [];
+    const taskIds = [...new Set(pending.map(({ task }) => task.id))];
+    const stepsByTask = new Map<number, TaskStepEntity[]>();
+    for (const step of await this.work.stepsOf(taskIds)) {
+      const list = stepsByTask.get(step.taskId) ?? [];
+      list.push(step);
+      stepsByTask.set(step.taskId, list);
+    }
+    const own = pending.some(({ run }) => run.agentId === caller.agentId)
+      ? await this.credentials.resolveForZone(caller.zoneId)
+      : {};
+    return pending.map(({ run, task }) =>
+      toAssignment(run, task, stepsByTask.get(task.id) ?? [], run.agentId === caller.agentId ? own : {}),
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

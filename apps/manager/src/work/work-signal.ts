@@ -1,0 +1,66 @@
+import { Injectable, Module } from '@nestjs/common';
+
+type Waiter = (woken: boolean) => void;
+
+/**
+ * Wakes the zone primaries' held polls when their zone has new work (a task became deliverable)
+ * or delivered work was canceled, so a task reaches an idle agent in milliseconds instead of at
+ * the end of the poll's hold.
+ *
+ * In-process only for now: `notify` wakes the polls this manager holds. The seam for several
+ * managers is `wake`: a RabbitMQ adapter will publish in `notify` and call `wake` for messages
+ * from other managers; callers do not change.
+ */
+@Injectable()
+export class WorkSignal {
+  private readonly waiters = new Map<number, Set<Waiter>>();
+
+  /** Call AFTER the transaction that made the work visible commits, or a woken poll finds nothing. */
+  notify(zoneId: number): void {
+    this.wake(zoneId);
+  }
+
+  /** Releases every wait of the zone held by this process. */
+  wake(zoneId: number): void {
+    const waiting = this.waiters.get(zoneId);
+    if (!waiting) return;
+    this.waiters.delete(zoneId);
+    for (const resolve of waiting) resolve(true);
+  }
+
+  /**
+   * Resolves true when the zone is notified within `ms`, false when the time is up or `abort`
+   * fires first (the client went away, or the caller no longer needs it). Never rejects. Start it
+   * BEFORE looking for work: a notify that lands while the caller is still looking then counts.
+   */
+  wait(zoneId: number, ms: number, abort?: AbortSignal): Promise<boolean> {
+    if (abort?.aborted || ms <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let waiting = this.waiters.get(zoneId);
+      if (!waiting) {
+        waiting = new Set();
+        this.waiters.set(zoneId, waiting);
+      }
+      const finish: Waiter = (woken) => {
+        clearTimeout(timer);
+        abort?.removeEventListener('abort', onAbort);
+        const set = this.waiters.get(zoneId);
+        if (set?.delete(finish) && set.size === 0) this.waiters.delete(zoneId);
+        resolve(woken);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), ms);
+      abort?.addEventListener('abort', onAbort, { once: true });
+      waiting.add(finish);
+    });
+  }
+
+  /** How many waits of the zone are held now (for tests and metrics). */
+  waiting(zoneId: number): number {
+    return this.waiters.get(zoneId)?.size ?? 0;
+  }
+}
+
+/** Its own module so the tasks feature (which notifies) and the work feature (which waits) share one instance without importing each other. */
+@Module({ providers: [WorkSignal], exports: [WorkSignal] })
+export class WorkSignalModule {}
