@@ -44,7 +44,26 @@ export default defineConfig({
       {
         resolve: { alias },
         plugins: [swcPlugin()],
-        test: { name: 'agent', root: 'apps/agent', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'], environment: 'node', testTimeout: 60_000 },
+        test: {
+          name: 'agent',
+          root: 'apps/agent',
+          include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        // Real manager and agent processes; run on their own (scripts/test.sh) so timing-bound
+        // checks such as failover are not starved by the other suites on a two-core machine.
+        test: {
+          name: 'e2e',
+          root: 'apps',
+          include: ['*/test/e2e/**/*.e2e-spec.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
       },
     ],
   },

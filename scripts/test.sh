@@ -35,6 +35,12 @@ echo "docker-compose-demo.yml is valid"
 step "tests (unit, integration on SQLite + MariaDB, end-to-end)"
 export OUTPOST_TEST_DATABASES=${OUTPOST_TEST_DATABASES:-sqlite,mariadb}
 status=0
-node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json "$@" || status=$?
-node scripts/test-summary.mjs artifacts/vitest.json || true
+node_modules/.bin/vitest run --project shared --project manager --project agent \
+  --reporter=default --reporter=json --outputFile.json=artifacts/vitest-suites.json "$@" || status=$?
+
+step "end-to-end tests (real manager and agent processes, one file at a time)"
+node_modules/.bin/vitest run --project e2e \
+  --reporter=default --reporter=json --outputFile.json=artifacts/vitest-e2e.json "$@" || status=$?
+
+node scripts/test-summary.mjs artifacts/vitest-suites.json artifacts/vitest-e2e.json || true
 exit $status

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, builtForE2e, ManagerProcess, sleep, waitFor } from './harness';
+import { AgentProcess, builtForE2e, ManagerProcess, sleep, waitFor, waitForPrimaryToReach } from './harness';
 
 // Agent restarts and manager outages lose nothing (needs `npm run build`; npm test builds).
 describe.runIf(builtForE2e)('updates survive agent restarts and manager outages', () => {
@@ -19,6 +19,7 @@ describe.runIf(builtForE2e)('updates survive agent restarts and manager outages'
       const list = await manager.api('GET', `/api/v1/zones/${zoneId}/agents`);
       return list.body.items?.filter((agent: { state: string }) => agent.state === 'online').length === 2;
     });
+    await waitForPrimaryToReach(manager, zoneId, agents, 1);
   }, 90_000);
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, builtForE2e, ManagerProcess, waitFor } from './harness';
+import { AgentProcess, builtForE2e, ManagerProcess, waitFor, waitForPrimaryToReach } from './harness';
 
 const countLines = (file: string) => {
   try {
@@ -32,6 +32,7 @@ describe.runIf(builtForE2e)('failover when the primary dies', () => {
       const list = await manager.api('GET', `/api/v1/zones/${zoneId}/agents`);
       return list.body.items?.filter((agent: { state: string }) => agent.state === 'online').length === 3;
     });
+    await waitForPrimaryToReach(manager, zoneId, agents, 2);
   }, 90_000);
 
   afterAll(async () => {
@@ -139,7 +140,7 @@ describe.runIf(builtForE2e)('failover when the primary dies', () => {
     // Its next poll carries the old epoch: refused, so it demotes and follows the successor.
     await waitFor(
       'the thawed agent to demote itself',
-      async () => /STALE_EPOCH|demot/i.test(frozen.process.output),
+      async () => /stepping down/i.test(frozen.process.output),
       15_000,
     );
     expect(await manager.primaryOf(zoneId)).toBe(successor);

@@ -219,6 +219,20 @@ export interface AgentOptions {
   labels?: string;
 }
 
+/** Waits until the zone's primary has probed `members` secondaries on the LAN (only then can it hand them work). */
+export async function waitForPrimaryToReach(
+  manager: ManagerProcess,
+  zoneId: number,
+  agents: AgentProcess[],
+  members: number,
+): Promise<AgentProcess> {
+  return waitFor(`the primary to reach ${members} members`, async () => {
+    const key = await manager.primaryOf(zoneId);
+    const primary = agents.find((agent) => agent.agentKey === key);
+    return primary && primary.reachedMembers() >= members ? primary : undefined;
+  });
+}
+
 export class AgentProcess {
   readonly process = new LoggedProcess();
   readonly stateDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-agent-'));
@@ -269,6 +283,13 @@ export class AgentProcess {
   async restart(): Promise<void> {
     await this.process.stop();
     this.launch();
+  }
+
+  /** How many zone members this agent (as primary) has reached on the LAN, from its log. */
+  reachedMembers(): number {
+    return new Set(
+      [...this.process.output.matchAll(/member reachable \{"agentKey":"([^"]+)"/g)].map((m) => m[1]),
+    ).size;
   }
 
   kill9(): Promise<void> {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, builtForE2e, ManagerProcess, waitFor } from './harness';
+import { AgentProcess, builtForE2e, ManagerProcess, waitFor, waitForPrimaryToReach } from './harness';
 
 const isAlive = (pid: number) => {
   try {
@@ -45,6 +45,7 @@ describe.runIf(builtForE2e)('a zone of three agents running work', () => {
       return list.body.items?.filter((agent: { state: string }) => agent.state === 'online').length === 3;
     });
     primaryKey = await waitFor('a primary', () => manager.primaryOf(zoneId));
+    await waitForPrimaryToReach(manager, zoneId, agents, 2);
   }, 90_000);
 
   afterAll(async () => {

@@ -35,7 +35,7 @@ export const TASK_TRANSITIONS = {
   // In a poll reply; re-sent until the agent acknowledges it (at-least-once delivery).
   'hand-over': {
     'wait-exec': 'enabled', // the agent accepted the run
-    'wait-polling': 'planned', // reaper: the run was never acknowledged and its agent is gone
+    'wait-polling': 'enabled', // the run was never acknowledged and the primary cannot reach its agent
     failed: 'enabled', // the agent refused it
     scheduled: 'enabled', // the agent refused it and a retry is left
     stopped: 'enabled', // cancel after delivery: the cancel rides on the next replies

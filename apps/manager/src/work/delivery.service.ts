@@ -185,7 +185,11 @@ export class DeliveryService {
     const { zoneId } = caller;
     const nextDueAt = await this.releaseDue(zoneId);
     await this.claim(zoneId, epoch, candidates);
-    const pending = await this.work.pendingRuns(zoneId);
+    let pending = await this.work.pendingRuns(zoneId);
+    if (await this.rescueStranded(pending, candidates)) {
+      await this.claim(zoneId, epoch, candidates);
+      pending = await this.work.pendingRuns(zoneId);
+    }
     await this.refence(pending, epoch);
     const assignments = await this.assignments(caller, pending);
     const cancels = await this.work.zoneCancels(zoneId);
@@ -223,6 +227,9 @@ export class DeliveryService {
     }));
     for (const task of waiting) {
       const chosen = pickAgents(toTaskTarget(task), pool);
+      this.logger.debug(
+        `task ${task.id}: candidates ${pool.map((c) => `${c.agentKey}${c.isPrimary ? '(primary)' : ''} load ${c.load}`).join(', ')}; chose ${chosen.map((c) => c.agentKey).join(', ') || 'none'}`,
+      );
       if (chosen.length === 0) continue;
       try {
         await this.handOver(task, chosen, epoch);
@@ -265,6 +272,52 @@ export class DeliveryService {
       );
       for (const run of runs) await this.taskEvents.runStatusChanged(run, null, 'hand-over', now, manager);
     });
+  }
+
+  /**
+   * A run handed to an agent that never acknowledged it and that the primary cannot reach (it died,
+   * often the old primary itself, killed between claim and reply) would wait forever. After one
+   * lease TTL it is canceled — it never started, so nothing ran — and a one-run task goes back to
+   * `wait-polling` to be handed to an agent that can be reached. An agent that did start it reports
+   * to the manager directly within that time, so this does not run anything twice.
+   */
+  private async rescueStranded(pending: RunWithTask[], candidates: readonly Candidate[]): Promise<boolean> {
+    const reachable = new Set(candidates.map((candidate) => candidate.id));
+    const now = this.clock.now();
+    const strandAfterMs = this.config.agentSettings.leaseTtlMs;
+    const stranded = pending.filter(
+      ({ run }) =>
+        run.agentId !== null &&
+        !reachable.has(run.agentId) &&
+        now.getTime() - run.createdAt.getTime() >= strandAfterMs,
+    );
+    let rescued = false;
+    for (const { run, task } of stranded) {
+      try {
+        await this.transactions.run(async (manager) => {
+          const changed = await this.work.updateRunGuarded(manager, run, {
+            status: 'canceled',
+            error: 'never acknowledged: its agent could not be reached, so the task was handed out again',
+            finishedAt: now,
+            updatedAt: now,
+          });
+          if (!changed) return;
+          await this.taskEvents.runStatusChanged(run, 'hand-over', 'canceled', now, manager);
+          const delivery = await this.work.deliveryOf(manager, run);
+          if (delivery.length === 1 && task.status === 'hand-over') {
+            await this.transitions.transition(task.id, 'wait-polling', {
+              manager,
+              changes: { exeAgentKey: null },
+            });
+          }
+          rescued = true;
+        });
+      } catch (error) {
+        if (!lostRace(error))
+          this.logger.error(`Run ${run.id} could not be handed out again: ${messageOf(error)}`);
+      }
+    }
+    return rescued;
   }
 
   /** Unacknowledged runs go out again under the current epoch (written only when it changed). */
