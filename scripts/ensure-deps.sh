@@ -12,8 +12,12 @@ fi
 stamp=node_modules/.outpost-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "==> installing dependencies"
+  # npm ci refuses lock files that lack other platforms' optional native packages (npm/cli#4828:
+  # npm records only the host's, e.g. @swc/core-linux-x64-gnu); npm install then installs the
+  # locked versions all the same.
+  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
   echo "$want" > "$stamp"
 fi
 
