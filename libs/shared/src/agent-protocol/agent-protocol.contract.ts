@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, labelsSchema, timestampSchema } from '../common/primitives';
 import { defineRoute } from '../common/route';
 import { agentResourcesSchema } from '../inner-api/agents.contract';
-import { logStreams, stepCommandTypes, taskStatuses, taskTypes } from '../inner-api/tasks.contract';
+import { logStreams, stepCommandTypes, type taskStatuses, taskTypes } from '../inner-api/tasks.contract';
 import { agentSettingsSchema } from './settings.contract';
 
 /**
