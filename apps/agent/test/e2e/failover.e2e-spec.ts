@@ -20,7 +20,8 @@ describe.runIf(builtForE2e)('failover when the primary dies', () => {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-failover-'));
 
   beforeAll(async () => {
-    manager = await ManagerProcess.start();
+    // The shipped default timings: the failover budget (<= 10 s) must hold for them.
+    manager = await ManagerProcess.start({}, { defaultTimings: true });
     zoneId = await manager.createZone('failover');
     const { secret } = await manager.joinToken(zoneId, { maxUses: 3 });
     agents = [

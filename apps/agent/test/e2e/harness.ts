@@ -102,7 +102,11 @@ export class ManagerProcess {
     private readonly env: Record<string, string>,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<ManagerProcess> {
+  /** `defaultTimings` runs the manager with the shipped agent settings (used to prove the failover budget). */
+  static async start(
+    env: Record<string, string> = {},
+    options: { defaultTimings?: boolean } = {},
+  ): Promise<ManagerProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-e2e-manager-'));
     const manager = new ManagerProcess(`http://127.0.0.1:${port}`, port, dataDir, {
@@ -111,7 +115,7 @@ export class ManagerProcess {
       OUTPOST_DATA_DIR: dataDir,
       OUTPOST_PUBLIC_URL: `http://127.0.0.1:${port}`,
       OUTPOST_LOG_LEVEL: 'warn',
-      ...FAST_AGENT_SETTINGS,
+      ...(options.defaultTimings ? {} : FAST_AGENT_SETTINGS),
       ...env,
     });
     await manager.boot();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PageQuery } from '@outpost/shared';
 import { DataSource } from 'typeorm';
 import { skipTake } from '../database/paging';
+import { existsIgnoringCase } from '../database/case-insensitive';
 import { CredentialEntity } from './credential.entity';
 
 @Injectable()
@@ -39,6 +40,11 @@ export class CredentialsRepository {
   async findByKey(zoneId: number, key: string): Promise<CredentialEntity | null> {
     const candidates = await this.dataSource.manager.findBy(CredentialEntity, { zoneId, key });
     return candidates.find((candidate) => candidate.key === key) ?? null;
+  }
+
+  /** Keys are unique per zone ignoring case (they become environment variable names). */
+  isKeyTaken(zoneId: number, key: string): Promise<boolean> {
+    return existsIgnoringCase(this.dataSource.manager, CredentialEntity, 'key', key, { scope: { zoneId } });
   }
 
   insert(credential: Omit<CredentialEntity, 'id'>): Promise<CredentialEntity> {

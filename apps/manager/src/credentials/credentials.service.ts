@@ -38,6 +38,7 @@ export class CredentialsService {
 
   async create(zoneId: number, request: CreateCredentialRequest): Promise<Credential> {
     await this.zones.require(zoneId);
+    if (await this.credentials.isKeyTaken(zoneId, request.key)) throw this.keyTaken(zoneId, request.key);
     const now = this.clock.now();
     try {
       const credential = await this.credentials.insert({
@@ -49,14 +50,16 @@ export class CredentialsService {
       });
       return toCredential(credential);
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new AppError(
-          'CREDENTIAL_KEY_TAKEN',
-          `Zone ${zoneId} already has a credential named "${request.key}"`,
-        );
-      }
+      if (isUniqueViolation(error)) throw this.keyTaken(zoneId, request.key);
       throw error;
     }
+  }
+
+  private keyTaken(zoneId: number, key: string): AppError {
+    return new AppError(
+      'CREDENTIAL_KEY_TAKEN',
+      `Zone ${zoneId} already has a credential named "${key}" (keys are compared ignoring case)`,
+    );
   }
 
   async get(zoneId: number, credentialId: number): Promise<Credential> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { skipTake } from '../database/paging';
 import { ApiTokenEntity } from './api-token.entity';
+import { existsIgnoringCase } from '../database/case-insensitive';
 import { UserEntity } from './user.entity';
 
 /** The first account always gets this id; see `insertFirstAdmin`. */
@@ -15,6 +16,11 @@ export class UsersRepository {
 
   findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<UserEntity | null> {
     return manager.findOneBy(UserEntity, { id });
+  }
+
+  /** Usernames are unique ignoring case. */
+  isUsernameTaken(username: string): Promise<boolean> {
+    return existsIgnoringCase(this.dataSource.manager, UserEntity, 'username', username);
   }
 
   findByUsername(username: string): Promise<UserEntity | null> {

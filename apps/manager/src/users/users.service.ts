@@ -37,6 +37,7 @@ export class UsersService {
   }
 
   async create(request: { username: string; password: string; role: UserRole }): Promise<User> {
+    if (await this.users.isUsernameTaken(request.username)) throw usernameTaken(request.username);
     const now = this.clock.now();
     const passwordHash = await this.hasher.hash(request.password);
     try {
@@ -51,8 +52,7 @@ export class UsersService {
       });
       return toUser(user);
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new AppError('USERNAME_TAKEN', `A user named "${request.username}" already exists`);
+      if (isUniqueViolation(error)) throw usernameTaken(request.username);
       throw error;
     }
   }
@@ -110,4 +110,11 @@ export class UsersService {
     if (!user) throw notFound('USER_NOT_FOUND', 'User', userId);
     return user;
   }
+}
+
+function usernameTaken(username: string): AppError {
+  return new AppError(
+    'USERNAME_TAKEN',
+    `A user named "${username}" already exists (names are compared ignoring case)`,
+  );
 }

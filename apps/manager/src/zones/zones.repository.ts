@@ -3,6 +3,7 @@ import type { ZoneContents } from '@outpost/shared';
 import { DataSource, type EntityManager, In, Like, Not } from 'typeorm';
 import { AgentEntity } from '../agents/agent.entity';
 import { CredentialEntity } from '../credentials/credential.entity';
+import { existsIgnoringCase } from '../database/case-insensitive';
 import { skipTake } from '../database/paging';
 import { TaskEntity } from '../tasks/task.entity';
 import { ZoneApiKeyEntity } from './zone-api-key.entity';
@@ -15,6 +16,11 @@ const FINISHED_STATUSES = ['complete', 'failed', 'failed-recover', 'canceled', '
 @Injectable()
 export class ZonesRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Zone names are unique ignoring case. */
+  isNameTaken(name: string, exceptId?: number): Promise<boolean> {
+    return existsIgnoringCase(this.dataSource.manager, ZoneEntity, 'name', name, { exceptId });
+  }
 
   findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<ZoneEntity | null> {
     return manager.findOneBy(ZoneEntity, { id });

@@ -23,6 +23,7 @@ export class ZonesService {
   ) {}
 
   async create(request: CreateZoneRequest): Promise<Zone> {
+    await this.refuseTakenName(request.name);
     const now = this.clock.now();
     try {
       return toZone(await this.zones.insert({ ...request, createdAt: now, updatedAt: now }));
@@ -43,6 +44,7 @@ export class ZonesService {
 
   async update(zoneId: number, changes: UpdateZoneRequest): Promise<Zone> {
     const zone = await this.require(zoneId);
+    if (changes.name !== undefined) await this.refuseTakenName(changes.name, zoneId);
     Object.assign(zone, changes, { updatedAt: this.clock.now() });
     try {
       return toZone(await this.zones.save(zone));
@@ -75,6 +77,15 @@ export class ZonesService {
     const zone = await this.zones.findById(zoneId);
     if (!zone) throw notFound('ZONE_NOT_FOUND', 'Zone', zoneId);
     return zone;
+  }
+
+  private async refuseTakenName(name: string, exceptId?: number): Promise<void> {
+    if (await this.zones.isNameTaken(name, exceptId)) {
+      throw new AppError(
+        'ZONE_NAME_TAKEN',
+        `A zone named "${name}" already exists (names are compared ignoring case)`,
+      );
+    }
   }
 
   private nameTakenOr(error: unknown, name: string): unknown {

@@ -443,6 +443,20 @@ describe.each(testDatabaseKinds())('credentials API on %s', (kind) => {
     expect(await service.resolveForZone(zone)).toEqual({ TOKEN: token, PASSWORD: `${password}-v2` });
   });
 
+  it('refuses a key that differs only in case from an existing one, on every database', async () => {
+    const first = await call('POST', `/api/v1/zones/${zoneA}/credentials`, {
+      token: operator,
+      body: { key: 'CASE_KEY', value: secretValue('case-1') },
+    });
+    expect(first.status).toBe(201);
+    const second = await call('POST', `/api/v1/zones/${zoneA}/credentials`, {
+      token: operator,
+      body: { key: 'case_key', value: secretValue('case-2') },
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.code).toBe('CREDENTIAL_KEY_TAKEN');
+  });
+
   // Runs last: every response of this file, successes and errors alike.
   it('never put a credential value in any response body', () => {
     expect(sentValues.length).toBeGreaterThan(10);

@@ -44,6 +44,13 @@ describe.each(testDatabaseKinds())('zones API on %s', (kind) => {
     expect(listed.body.total).toBe(1);
   });
 
+  it('refuses a name that differs only in case, on every database', async () => {
+    await t.call('POST', '/api/v1/zones', { token: operator, body: { name: 'Case-Zone' } });
+    const again = await t.call('POST', '/api/v1/zones', { token: operator, body: { name: 'case-zone' } });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ZONE_NAME_TAKEN');
+  });
+
   it('answers 404 for an unknown zone and 400 for a malformed id', async () => {
     expect((await t.call('GET', '/api/v1/zones/999999', { token: viewer })).body.code).toBe('ZONE_NOT_FOUND');
     const bad = await t.call('GET', '/api/v1/zones/abc', { token: viewer });
