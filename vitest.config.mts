@@ -22,6 +22,8 @@ const swcPlugin = () =>
 
 export default defineConfig({
   test: {
+    // Integration files each get their own fresh database; two cores cannot run many at once.
+    maxWorkers: 2,
     projects: [
       {
         resolve: { alias },
@@ -37,8 +39,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Integration files each get their own fresh database; two cores cannot run many at once.
-          maxWorkers: 2,
         },
       },
       {
