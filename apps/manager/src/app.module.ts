@@ -7,6 +7,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { ProtocolVersionGuard } from './common/auth/protocol-version.guard';
 import { ClockModule } from './common/clock/clock';
+import { BusModule } from './common/messaging/bus.module';
 import { CryptoModule } from './common/crypto/crypto.module';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { ContractInterceptor } from './common/http/contract.interceptor';
@@ -17,9 +18,17 @@ import { DatabaseModule } from './database/database.module';
 import { ElectionModule } from './election/election.module';
 import { HealthModule } from './health/health.module';
 import { InstallModule } from './install/install.module';
+import { LivenessModule } from './liveness/liveness.module';
+import { LiveModule } from './live/live.module';
+import { MessagingModule } from './messaging/messaging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { RetentionModule } from './retention/retention.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkModule } from './work/work.module';
+import { WorkersModule } from './workers/workers.module';
 import { ZonesModule } from './zones/zones.module';
 
 @Module({})
@@ -32,6 +41,8 @@ export class AppModule {
         DatabaseModule.forDataSource(dataSource),
         ClockModule,
         CryptoModule,
+        BusModule,
+        MetricsModule,
         HealthModule,
         UsersModule,
         AuditModule,
@@ -43,6 +54,13 @@ export class AppModule {
         AgentApiModule,
         InstallModule,
         WorkModule,
+        MessagingModule,
+        LiveModule,
+        WorkersModule,
+        LivenessModule,
+        SchedulingModule,
+        RetentionModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

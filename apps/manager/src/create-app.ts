@@ -21,6 +21,7 @@ const API_PREFIXES = [
   '/healthz',
   '/readyz',
   '/health',
+  '/metrics',
 ];
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {

@@ -1,4 +1,5 @@
 import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
+import { WebhookDispatch1763900000000 } from './1763900000000-webhook-dispatch';
 
 /** Every migration, oldest first. Append new ones; never edit or reorder landed ones. */
-export const allMigrations = [InitialSchema1763800000000];
+export const allMigrations = [InitialSchema1763800000000, WebhookDispatch1763900000000];

@@ -1,10 +1,20 @@
 import { type AgentSettings, defaultAgentSettings } from '@outpost/shared';
 import { z } from 'zod';
+import { HEARTBEAT_WRITE_INTERVAL_MS, SEEN_WRITE_INTERVAL_MS } from '../work/write-throttle';
+import { defaultWebhookSettings, type WebhookSettings } from '../webhooks/webhook-settings';
+import { parseWorkerSelection, WORKER_NAMES, type WorkerName } from '../workers/worker-names';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveSeconds = z.coerce.number().int().min(1);
 const millis = (min: number, fallback: number) =>
   z.coerce.number().int().min(min).max(86_400_000).default(fallback);
+const retentionDays = (fallback: number) => z.coerce.number().int().min(0).max(36_500).default(fallback);
+const exchangeName = z
+  .string()
+  .regex(
+    /^(?!amq\.)[A-Za-z0-9_.:-]{1,255}$/,
+    'must be letters, digits, - _ . : (max 255) and not start with amq.',
+  );
 
 /**
  * Every setting of the manager, read from `OUTPOST_*` environment variables (optionally from the
@@ -66,6 +76,62 @@ export const configEnvSchema = z.object({
   OUTPOST_AGENT_SESSION_TTL_MS: millis(10_000, defaultAgentSettings.sessionTtlMs),
   /** The agent program the installer serves; default: apps/agent/dist/outpost-agent.js of this checkout. */
   OUTPOST_AGENT_BUNDLE_FILE: z.string().optional(),
+  /** RabbitMQ exchanges (used only with OUTPOST_AMQP_URL). Names as RabbitMQ allows; never `amq.*`. */
+  OUTPOST_AMQP_EXCHANGE: exchangeName.default('outpost.events'),
+  OUTPOST_AMQP_WAKEUP_EXCHANGE: exchangeName.default('outpost.wakeups'),
+  OUTPOST_AMQP_LIVE_EXCHANGE: exchangeName.default('outpost.live'),
+  /** Event publication: how often the publisher looks at the outbox, and how many events per pass. */
+  OUTPOST_EVENTS_PUBLISH_INTERVAL_MS: millis(10, 250),
+  OUTPOST_EVENTS_PUBLISH_BATCH: z.coerce.number().int().min(1).max(5_000).default(200),
+  /** Live stream (/api/v1/stream): heartbeat comment period, replay bound, per-client buffer bound. */
+  OUTPOST_STREAM_HEARTBEAT_MS: millis(100, 15_000),
+  OUTPOST_STREAM_REPLAY_LIMIT: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  OUTPOST_STREAM_MAX_BUFFER_BYTES: z.coerce.number().int().min(16_384).max(268_435_456).default(1_048_576),
+  /** When set, /metrics needs `Authorization: Bearer <this>`; unset, /metrics is public (counts and timings only). */
+  OUTPOST_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Background workers this process may run: `all`, `none`, or a comma list of worker names. */
+  OUTPOST_WORKERS: z
+    .string()
+    .default('all')
+    .transform((value, context) => {
+      const selection = parseWorkerSelection(value);
+      if (selection.ok) return selection.enabled;
+      context.addIssue({
+        code: 'custom',
+        message: `unknown worker(s) ${selection.unknown.join(', ')}; use all, none, or a comma list of ${WORKER_NAMES.join(', ')}`,
+      });
+      return z.NEVER;
+    }),
+  /** How long a worker's lock holds without renewal; the holder renews every third of it. */
+  OUTPOST_WORKER_LOCK_TTL_MS: millis(1000, 15_000),
+  /** Agent liveness: online → suspect, then → offline, after this long without a sighting. */
+  OUTPOST_AGENT_SUSPECT_AFTER_MS: millis(1000, 30_000),
+  OUTPOST_AGENT_OFFLINE_AFTER_MS: millis(1000, 90_000),
+  /** A running run whose agent sent no heartbeat for this long is failed as "agent lost". */
+  OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS: millis(1000, 60_000),
+  /** Retention in days (0 keeps forever): finished runs' logs, finished tasks, delivered events. */
+  OUTPOST_RETENTION_LOG_DAYS: retentionDays(30),
+  OUTPOST_RETENTION_TASK_DAYS: retentionDays(90),
+  OUTPOST_RETENTION_EVENT_DAYS: retentionDays(30),
+  /** Webhooks and task callbacks (see WebhookSettings in webhooks/webhook-settings.ts). */
+  OUTPOST_WEBHOOK_FANOUT_INTERVAL_MS: millis(10, defaultWebhookSettings.fanoutIntervalMs),
+  OUTPOST_WEBHOOK_DELIVERY_INTERVAL_MS: millis(10, defaultWebhookSettings.deliveryIntervalMs),
+  OUTPOST_WEBHOOK_TIMEOUT_MS: millis(100, defaultWebhookSettings.timeoutMs),
+  OUTPOST_WEBHOOK_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(defaultWebhookSettings.maxAttempts),
+  OUTPOST_WEBHOOK_BACKOFF_BASE_MS: millis(10, defaultWebhookSettings.backoffBaseMs),
+  OUTPOST_WEBHOOK_BACKOFF_MAX_MS: millis(10, defaultWebhookSettings.backoffMaxMs),
+  OUTPOST_WEBHOOK_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(defaultWebhookSettings.concurrency),
+  OUTPOST_WEBHOOK_GAP_WAIT_MS: millis(0, defaultWebhookSettings.outboxGapWaitMs),
 });
 
 /**
@@ -91,7 +157,41 @@ export const configEnvRules = configEnvSchema.superRefine((env, context) => {
       message: `must be less than half of OUTPOST_AGENT_LEASE_TTL_MS (${env.OUTPOST_AGENT_LEASE_TTL_MS} ms), or the lease lapses during a held poll`,
     });
   }
+  livenessRules(env, context);
 });
+
+/**
+ * Liveness and reaping must never judge a healthy agent by a stale row:
+ * - lastSeenAt of a healthy agent lags by up to the sightings write interval (10 s) plus one held
+ *   poll, so `suspect` must wait longer than that, and `offline` longer than `suspect`;
+ * - a run's heartbeat is written at most every 5 s from reports sent every heartbeat interval, so
+ *   the reaper must allow at least two of those to be missed.
+ */
+function livenessRules(env: z.infer<typeof configEnvSchema>, context: z.RefinementCtx): void {
+  const seenLag = SEEN_WRITE_INTERVAL_MS + env.OUTPOST_AGENT_POLL_WAIT_MS;
+  if (env.OUTPOST_AGENT_SUSPECT_AFTER_MS <= seenLag) {
+    context.addIssue({
+      code: 'custom',
+      path: ['OUTPOST_AGENT_SUSPECT_AFTER_MS'],
+      message: `must exceed the ${SEEN_WRITE_INTERVAL_MS} ms sightings write interval plus OUTPOST_AGENT_POLL_WAIT_MS (${seenLag} ms), or healthy agents turn suspect`,
+    });
+  }
+  if (env.OUTPOST_AGENT_OFFLINE_AFTER_MS <= env.OUTPOST_AGENT_SUSPECT_AFTER_MS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['OUTPOST_AGENT_OFFLINE_AFTER_MS'],
+      message: `must exceed OUTPOST_AGENT_SUSPECT_AFTER_MS (${env.OUTPOST_AGENT_SUSPECT_AFTER_MS} ms)`,
+    });
+  }
+  const heartbeatLag = 2 * (HEARTBEAT_WRITE_INTERVAL_MS + env.OUTPOST_AGENT_HEARTBEAT_INTERVAL_MS);
+  if (env.OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS <= heartbeatLag) {
+    context.addIssue({
+      code: 'custom',
+      path: ['OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS'],
+      message: `must exceed twice the ${HEARTBEAT_WRITE_INTERVAL_MS} ms heartbeat write interval plus OUTPOST_AGENT_HEARTBEAT_INTERVAL_MS (${heartbeatLag} ms), or running tasks are reaped`,
+    });
+  }
+}
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
 
 export type DatabaseTargetConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
@@ -118,4 +218,22 @@ export interface AppConfig {
   agentSettings: AgentSettings;
   /** Explicit path of the agent bundle the installer serves, or null for the default location. */
   agentBundleFile: string | null;
+  /** RabbitMQ exchanges: outbox events (durable topic), cross-manager wake-ups, live-only messages. */
+  amqpExchanges: { events: string; wakeups: string; live: string };
+  /** The outbox publisher's pause between passes and batch size. */
+  eventPublishing: { intervalMs: number; batchSize: number };
+  /** The console's live stream. */
+  liveStream: { heartbeatMs: number; replayLimit: number; maxBufferBytes: number };
+  /** Bearer token that protects /metrics, or null for a public /metrics. */
+  metricsToken: string | null;
+  /** Background workers this process runs (each only while it holds its lock) and the lock TTL. */
+  workers: { enabled: readonly WorkerName[]; lockTtlMs: number };
+  /** Agent liveness thresholds, from lastSeenAt. */
+  liveness: { suspectAfterMs: number; offlineAfterMs: number };
+  /** A running run without a heartbeat for this long is reaped as "agent lost". */
+  runHeartbeatTimeoutMs: number;
+  /** Days to keep finished runs' logs, finished tasks and delivered events; 0 keeps them forever. */
+  retention: { logDays: number; taskDays: number; eventDays: number };
+  /** Webhook and task-callback dispatch: intervals, timeout, retries, concurrency. */
+  webhooks: WebhookSettings;
 }

@@ -11,6 +11,7 @@ const SECRET_NAMES = [
   'OUTPOST_CREDENTIALS_KEY',
   'OUTPOST_DATABASE_URL',
   'OUTPOST_AMQP_URL',
+  'OUTPOST_METRICS_TOKEN',
 ] as const;
 
 /** `KEY=value` lines; `#` comments and blank lines ignored; optional surrounding quotes removed. */
@@ -133,5 +134,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     agentBundleFile: settings.OUTPOST_AGENT_BUNDLE_FILE
       ? path.resolve(settings.OUTPOST_AGENT_BUNDLE_FILE)
       : null,
+    amqpExchanges: {
+      events: settings.OUTPOST_AMQP_EXCHANGE,
+      wakeups: settings.OUTPOST_AMQP_WAKEUP_EXCHANGE,
+      live: settings.OUTPOST_AMQP_LIVE_EXCHANGE,
+    },
+    eventPublishing: {
+      intervalMs: settings.OUTPOST_EVENTS_PUBLISH_INTERVAL_MS,
+      batchSize: settings.OUTPOST_EVENTS_PUBLISH_BATCH,
+    },
+    liveStream: {
+      heartbeatMs: settings.OUTPOST_STREAM_HEARTBEAT_MS,
+      replayLimit: settings.OUTPOST_STREAM_REPLAY_LIMIT,
+      maxBufferBytes: settings.OUTPOST_STREAM_MAX_BUFFER_BYTES,
+    },
+    metricsToken: settings.OUTPOST_METRICS_TOKEN ?? null,
+    workers: { enabled: settings.OUTPOST_WORKERS, lockTtlMs: settings.OUTPOST_WORKER_LOCK_TTL_MS },
+    liveness: {
+      suspectAfterMs: settings.OUTPOST_AGENT_SUSPECT_AFTER_MS,
+      offlineAfterMs: settings.OUTPOST_AGENT_OFFLINE_AFTER_MS,
+    },
+    runHeartbeatTimeoutMs: settings.OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS,
+    retention: {
+      logDays: settings.OUTPOST_RETENTION_LOG_DAYS,
+      taskDays: settings.OUTPOST_RETENTION_TASK_DAYS,
+      eventDays: settings.OUTPOST_RETENTION_EVENT_DAYS,
+    },
+    webhooks: {
+      fanoutIntervalMs: settings.OUTPOST_WEBHOOK_FANOUT_INTERVAL_MS,
+      deliveryIntervalMs: settings.OUTPOST_WEBHOOK_DELIVERY_INTERVAL_MS,
+      timeoutMs: settings.OUTPOST_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: settings.OUTPOST_WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: settings.OUTPOST_WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: Math.max(
+        settings.OUTPOST_WEBHOOK_BACKOFF_MAX_MS,
+        settings.OUTPOST_WEBHOOK_BACKOFF_BASE_MS,
+      ),
+      concurrency: settings.OUTPOST_WEBHOOK_CONCURRENCY,
+      outboxGapWaitMs: settings.OUTPOST_WEBHOOK_GAP_WAIT_MS,
+    },
   };
 }

@@ -3,6 +3,7 @@ import { AuditLogEntity } from '../audit/audit-log.entity';
 import { CredentialEntity } from '../credentials/credential.entity';
 import { PrimaryElectionEntity } from '../election/primary-election.entity';
 import { ZoneLeaseEntity } from '../election/zone-lease.entity';
+import { EventCursorEntity } from '../events/event-cursor.entity';
 import { EventEntity } from '../events/event.entity';
 import { TaskLogChunkEntity } from '../tasks/task-log-chunk.entity';
 import { TaskRunEntity } from '../tasks/task-run.entity';
@@ -33,6 +34,7 @@ export const allEntities = [
   TaskLogChunkEntity,
   CredentialEntity,
   EventEntity,
+  EventCursorEntity,
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WorkerLockEntity,

@@ -57,11 +57,21 @@ describe('TASK_TRANSITIONS', () => {
     ]);
   });
 
-  it("keeps the reaper's edges planned until the reaper lands", () => {
-    expect(TASK_TRANSITIONS['hand-over']['wait-polling']).toBe('planned');
-    expect(TASK_TRANSITIONS['wait-exec']['wait-polling']).toBe('planned');
+  it("enables the reaper's and the scheduler's edges", () => {
+    expect(canTransition('hand-over', 'wait-polling')).toBe(true);
+    expect(canTransition('wait-exec', 'wait-polling')).toBe(true);
+    expect(canTransition('wait-iteration-schedule', 'complete')).toBe(true);
+    // Klevr looped an iteration in the agent; here each iteration is a new run, so this stays unused.
     expect(TASK_TRANSITIONS.running.started).toBe('planned');
-    expect(canTransition('wait-exec', 'wait-polling')).toBe(false);
+  });
+
+  it('never sends a started task back to waiting: only unacknowledged or unstarted runs are handed out again', () => {
+    expect(enabledSourcesOf('wait-polling')).toEqual([
+      'scheduled',
+      'hand-over',
+      'wait-exec',
+      'wait-iteration-schedule',
+    ]);
   });
 
   it('never skips a step forward except through the path helper', () => {

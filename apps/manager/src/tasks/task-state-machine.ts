@@ -3,8 +3,8 @@ import { isTerminalTaskStatus, type TaskStatus } from '@outpost/shared';
 /**
  * An edge of the task state machine:
  * - `enabled`: the manager performs it today (through `TaskTransitions`);
- * - `planned`: part of the design (ARCHITECTURE §5) but its trigger (the liveness and reaper
- *   workers) lands in a later change, which flips it to `enabled`.
+ * - `planned`: part of the design but not performed (today only Klevr's in-agent iteration loop,
+ *   `running → started`, which Outpost replaces with one run per iteration).
  * A transition that is not listed at all is impossible.
  */
 export type TransitionState = 'enabled' | 'planned';
@@ -43,7 +43,7 @@ export const TASK_TRANSITIONS = {
   // Accepted by an agent, not yet started.
   'wait-exec': {
     started: 'enabled',
-    'wait-polling': 'planned', // reaper: the agent went offline before starting it
+    'wait-polling': 'enabled', // run reaper: the agent went offline before starting it
     failed: 'enabled',
     scheduled: 'enabled', // retry after backoff
     stopped: 'enabled',
@@ -81,7 +81,7 @@ export const TASK_TRANSITIONS = {
   // Iteration task between runs; the manager holds it until the next cron tick.
   'wait-iteration-schedule': {
     'wait-polling': 'enabled', // next cron tick reached: moved lazily by the primary's next poll
-    complete: 'planned', // untilRun passed (today decided when the run completes)
+    complete: 'enabled', // scheduler: untilRun passed before the next tick (also decided when a run completes)
     canceled: 'enabled', // nothing is delivered between runs, so the manager cancels
   },
   complete: {},

@@ -4,6 +4,7 @@ import { WorkSignalModule } from '../work/work-signal';
 import { ZonesModule } from '../zones/zones.module';
 import { CommandsController } from './commands.controller';
 import { TaskEventsWriter } from './task-events.writer';
+import { TaskRelease } from './task-release';
 import { TaskTransitions } from './task-transitions';
 import { TasksController } from './tasks.controller';
 import { TasksRepository } from './tasks.repository';
@@ -15,7 +16,7 @@ import { TasksService } from './tasks.service';
   // WorkSignalModule to wake the zone's primary when work becomes deliverable.
   imports: [ZonesModule, ElectionModule, WorkSignalModule],
   controllers: [TasksController, CommandsController],
-  providers: [TasksRepository, TasksService, TaskTransitions, TaskEventsWriter],
-  exports: [TasksService, TaskTransitions, TaskEventsWriter, TasksRepository],
+  providers: [TasksRepository, TasksService, TaskTransitions, TaskEventsWriter, TaskRelease],
+  exports: [TasksService, TaskTransitions, TaskEventsWriter, TasksRepository, TaskRelease],
 })
 export class TasksModule {}

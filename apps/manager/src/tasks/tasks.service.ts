@@ -97,14 +97,16 @@ export class TasksService {
       command: step.command,
       isRecover: step.isRecover,
     }));
-    const taskId = await this.tasks.transaction(async (manager) => {
+    const { taskId, callbackSecret } = await this.tasks.transaction(async (manager) => {
       const task = await this.tasks.insertWithSteps(row, steps, manager);
-      await this.events.taskCreated(task, now, manager);
-      return task.id;
+      const created = await this.events.taskCreated(task, now, manager);
+      return { taskId: task.id, callbackSecret: created.callbackSecret };
     });
     // After the commit: a woken poll must find the task.
     if (row.status === 'wait-polling') this.signal.notify(request.zoneId);
-    return this.get(taskId);
+    const detail = await this.get(taskId);
+    // The callback's signing secret is in this answer only; it is stored sealed.
+    return callbackSecret ? { ...detail, callbackSecret } : detail;
   }
 
   async list(query: ListTasksQuery): Promise<Page<TaskSummary>> {

@@ -1,12 +1,14 @@
+import type { WebhookDeliveryStatus } from '@outpost/shared';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { EventEntity } from '../events/event.entity';
 import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
-export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'dead';
+export type { WebhookDeliveryStatus };
 
 @Entity({ name: 'webhook_deliveries' })
 @Unique('uq_webhook_deliveries_subscription_id_event_id', ['subscriptionId', 'eventId'])
 @Index('idx_webhook_deliveries_status_next_attempt_at', ['status', 'nextAttemptAt'])
+@Index('idx_webhook_deliveries_subscription_id_task_id_event_id', ['subscriptionId', 'taskId', 'eventId'])
 export class WebhookDeliveryEntity {
   @PrimaryGeneratedColumn({ name: 'id' })
   id!: number;
@@ -24,6 +26,10 @@ export class WebhookDeliveryEntity {
   @ManyToOne(() => EventEntity, { nullable: false, onDelete: 'CASCADE' })
   @JoinColumn({ name: 'event_id', foreignKeyConstraintName: 'fk_webhook_deliveries_event_id' })
   event?: EventEntity;
+
+  /** The event's task, copied: a task's deliveries to one subscription go out in event order. */
+  @Column({ name: 'task_id', type: 'int', nullable: true })
+  taskId!: number | null;
 
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status!: WebhookDeliveryStatus;

@@ -1,9 +1,15 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { TaskEntity } from '../tasks/task.entity';
 import { UserEntity } from '../users/user.entity';
 import { ZoneEntity } from '../zones/zone.entity';
 
-/** A webhook endpoint; `zoneId` null means every zone. The signing secret is stored encrypted. */
+/**
+ * A webhook endpoint; `zoneId` null means every zone. The signing secret is stored encrypted.
+ * With `taskId` set it is that task's callback URL instead (one per task, gone with the task): it
+ * is not listed as a webhook, but shares the signing, retries and delivery log.
+ */
 @Entity({ name: 'webhook_subscriptions' })
+@Index('uq_webhook_subscriptions_task_id', ['taskId'], { unique: true })
 export class WebhookSubscriptionEntity {
   @PrimaryGeneratedColumn({ name: 'id' })
   id!: number;
@@ -23,6 +29,13 @@ export class WebhookSubscriptionEntity {
 
   @Column({ name: 'secret_ciphertext', type: 'text' })
   secretCiphertext!: string;
+
+  @Column({ name: 'task_id', type: 'int', nullable: true })
+  taskId!: number | null;
+
+  @ManyToOne(() => TaskEntity, { nullable: true, onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'task_id', foreignKeyConstraintName: 'fk_webhook_subscriptions_task_id' })
+  task?: TaskEntity | null;
 
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive!: boolean;

@@ -3,11 +3,11 @@ import type { AgentResources } from '@outpost/shared';
 import type { AgentEntity } from '../agents/agent.entity';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ZoneEventsWriter } from '../election/zone-events.writer';
-import { WriteThrottle } from './write-throttle';
+import { SEEN_WRITE_INTERVAL_MS, WriteThrottle } from './write-throttle';
 import { WorkRepository } from './work.repository';
 
-/** An agent row is rewritten at most this often while nothing about its state changes. */
-export const SEEN_WRITE_INTERVAL_MS = 10_000;
+// Defined next to the throttle (a plain module), so the config rules can check thresholds against it.
+export { SEEN_WRITE_INTERVAL_MS } from './write-throttle';
 
 /** What the primary's poll says about one agent of its zone (itself or a reachable secondary). */
 export interface Sighting {
@@ -47,7 +47,10 @@ export class AgentSightings {
           ...(resources ? resourceColumns(resources) : {}),
           updatedAt: now,
         });
-        if (await this.work.markOnline(manager, agent.id, now)) {
+        // A suspect agent never disconnected (no AGENT_DISCONNECT was written): it comes back
+        // quietly, so a short silence costs no event pair. New or offline agents connect.
+        const revived = agent.state === 'suspect' && (await this.work.reviveSuspect(manager, agent.id, now));
+        if (!revived && (await this.work.markOnline(manager, agent.id, now))) {
           const ip = agent.ips[0] ?? '';
           await this.events.agentConnected({ ...agent, ip }, now, manager);
         }

@@ -13,6 +13,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { toLeaseView } from '../election/zone-lease';
 import { TaskEventsWriter } from '../tasks/task-events.writer';
 import type { TaskStepEntity } from '../tasks/task-step.entity';
+import { TaskRelease } from '../tasks/task-release';
 import { TaskTransitions } from '../tasks/task-transitions';
 import type { TaskEntity } from '../tasks/task.entity';
 import { toTaskTarget } from '../tasks/task.mapper';
@@ -73,6 +74,7 @@ export class DeliveryService {
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly release: TaskRelease,
   ) {}
 
   private readonly recent = new RecentDeliveries();
@@ -196,15 +198,18 @@ export class DeliveryService {
     return { assignments, cancels, nextDueAt };
   }
 
-  /** Due timed tasks become deliverable (guarded: a task canceled meanwhile stays canceled). */
+  /**
+   * Due timed tasks become deliverable, by the same rules as the scheduler worker's (TaskRelease:
+   * guarded, so a task canceled meanwhile stays canceled).
+   */
   private async releaseDue(zoneId: number): Promise<Date | null> {
     const now = this.clock.now();
     for (const task of await this.work.timedTasks(zoneId, TIMED_SCAN_LIMIT)) {
       if (task.nextRunAt && task.nextRunAt.getTime() > now.getTime()) return task.nextRunAt;
       try {
-        await this.transitions.transition(task.id, 'wait-polling');
+        await this.release.release(task.id);
       } catch (error) {
-        if (!lostRace(error)) this.logger.error(`Task ${task.id} could not be released: ${messageOf(error)}`);
+        this.logger.error(`Task ${task.id} could not be released: ${messageOf(error)}`);
       }
     }
     return null;

@@ -9,47 +9,33 @@ import {
   type StatusReport,
   type TaskStatus,
 } from '@outpost/shared';
-import type { EntityManager } from 'typeorm';
 import type { AgentPrincipal } from '../common/auth/agent-principal';
 import { Clock } from '../common/clock/clock';
+import { EventBus } from '../common/messaging/event-bus';
 import { AppError } from '../common/errors/app-error';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { ElectionService } from '../election/election.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { toLeaseView } from '../election/zone-lease';
+import { ManagerMetrics } from '../metrics/manager-metrics';
 import { TaskEventsWriter } from '../tasks/task-events.writer';
 import type { TaskRunEntity } from '../tasks/task-run.entity';
-import { transitionPath } from '../tasks/task-state-machine';
-import { TaskTransitions } from '../tasks/task-transitions';
 import type { TaskEntity } from '../tasks/task.entity';
-import { type TransitionChanges, TasksRepository } from '../tasks/tasks.repository';
+import { TasksRepository } from '../tasks/tasks.repository';
 import { AgentSightings } from './agent-sightings';
 import { WorkSignal } from './work-signal';
-import { aggregateRuns, planFinish, type RunEnd } from './run-outcome';
 import { judgeRunReport, runProgress } from './run-status';
-import { WriteThrottle } from './write-throttle';
+import { TaskDerivation } from './task-derivation';
+import { HEARTBEAT_WRITE_INTERVAL_MS, WriteThrottle } from './write-throttle';
 import { type RunChanges, WorkRepository } from './work.repository';
 
-/** A run's heartbeat is written at most this often. */
-export const HEARTBEAT_WRITE_INTERVAL_MS = 5_000;
-
-/** Task statuses in which the task follows what its runs report. */
-const DELIVERED: readonly TaskStatus[] = ['hand-over', 'wait-exec', 'started', 'running', 'recovering'];
+export { HEARTBEAT_WRITE_INTERVAL_MS } from './write-throttle';
 
 type ItemKey = Pick<ReportOutcome, 'runId' | 'seq'>;
 
 function rejected(key: ItemKey, code: string, message: string): ReportOutcome {
   return { ...key, outcome: 'rejected', code, message };
-}
-
-/** Targets with one run per matching agent; their task status summarises all runs of a delivery. */
-function isMultiRun(task: Pick<TaskEntity, 'targetKind'>): boolean {
-  return task.targetKind === 'all' || task.targetKind === 'labels';
-}
-
-function asRunEnd(status: TaskStatus): RunEnd {
-  return status === 'canceled' ? 'stopped' : (status as RunEnd);
 }
 
 /**
@@ -70,7 +56,7 @@ export class ReportService {
   constructor(
     private readonly work: WorkRepository,
     private readonly tasks: TasksRepository,
-    private readonly transitions: TaskTransitions,
+    private readonly derivation: TaskDerivation,
     private readonly taskEvents: TaskEventsWriter,
     private readonly election: ElectionService,
     private readonly sightings: AgentSightings,
@@ -78,6 +64,8 @@ export class ReportService {
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly bus: EventBus,
+    private readonly metrics: ManagerMetrics,
   ) {}
 
   async report(caller: AgentPrincipal, request: ReportRequest): Promise<ReportResponse> {
@@ -86,7 +74,7 @@ export class ReportService {
     for (const item of request.items) outcomes.push(await this.settle(caller, item));
     await this.heartbeat(caller, request.runningRunIds);
     await this.sightings.touch(caller.agentId, this.clock.now());
-    const cancels = await this.work.agentCancels(caller.agentId);
+    const cancels = await this.cancelsFor(caller, request);
     const lease = await this.election.currentLease(caller.zoneId);
     return { outcomes, cancels, lease: toLeaseView(lease), settings: this.config.agentSettings };
   }
@@ -128,12 +116,26 @@ export class ReportService {
         createdAt,
       }),
     );
+    // After the commit, live viewers of the task get the chunk (best effort: not in the outbox).
+    if (stored) {
+      this.bus.publishLog({
+        taskId: run.taskId,
+        runId: run.id,
+        zoneId: run.zoneId,
+        seq: item.seq,
+        stepSeq: item.stepSeq,
+        stream: item.stream,
+        content: item.content,
+        at: createdAt.toISOString(),
+      });
+    }
     return { runId: run.id, seq: item.seq, outcome: stored ? 'accepted' : 'duplicate' };
   }
 
   private async applyStatus(run: TaskRunEntity, item: StatusReport): Promise<ReportOutcome> {
     const key = { runId: run.id, seq: item.seq };
     let timed = false;
+    let dispatchSeconds: number | null = null;
     const outcome = await this.transactions.run(async (manager): Promise<ReportOutcome> => {
       // The task row first (locked on MySQL): reports about sibling runs and changes of the task
       // queue behind each other, and the runs read next are the latest ones.
@@ -151,86 +153,32 @@ export class ReportService {
       if (verdict.to !== current.status) {
         await this.taskEvents.runStatusChanged(current, current.status, verdict.to, now, manager);
       }
+      if (changes.startedAt) dispatchSeconds = dispatchLatencySeconds(task, current, now);
       if (isTerminalTaskStatus(verdict.to)) this.heartbeats.forget(`${current.agentId}:${current.id}`);
       // A task already final (stopped by a cancel, say) keeps its status; only its run is updated.
       if (!isTerminalTaskStatus(task.status)) {
-        timed = await this.deriveTask(task, { ...current, ...changes }, manager);
+        timed = await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
       }
       return { ...key, outcome: 'accepted' };
     });
     // After the commit: a held poll of the zone looks again and times its hold to the new due time.
     if (timed) this.signal.notify(run.zoneId);
+    if (dispatchSeconds !== null) this.metrics.observeDispatchLatency(dispatchSeconds);
     return outcome;
   }
 
-  /** Moves the task after its run; true when it now waits for a time (retry backoff, next tick). */
-  private async deriveTask(task: TaskEntity, run: TaskRunEntity, manager: EntityManager): Promise<boolean> {
-    // Only runs of the current delivery move the task; a late report of an older one does not.
-    if (!DELIVERED.includes(task.status) || run.attempt !== task.attempt + 1) return false;
-    if (isMultiRun(task)) {
-      const state = aggregateRuns(await this.work.deliveryOf(manager, run));
-      if (!state.done) {
-        if (state.progress && runProgress(state.progress) > runProgress(task.status)) {
-          await this.move(task, state.progress, {}, manager);
-        }
-        return false;
-      }
-      const { result, failedStep, isFailedRecover } = state;
-      return this.finish(task, state.end, { result, failedStep, isFailedRecover }, manager);
-    }
-    if (!isTerminalTaskStatus(run.status)) {
-      const changes: TransitionChanges = {
-        currentStep: run.currentStep,
-        ...(run.failedStep !== null ? { failedStep: run.failedStep } : {}),
-      };
-      if (run.status === task.status)
-        await this.transitions.updateProgress(task.id, task.status, changes, manager);
-      else if (runProgress(run.status) > runProgress(task.status))
-        await this.move(task, run.status, changes, manager);
-      return false;
-    }
-    const end = asRunEnd(run.status);
-    return this.finish(
-      task,
-      end,
-      {
-        result: run.result,
-        failedStep: run.failedStep,
-        isFailedRecover: end === 'failed-recover',
-        currentStep: run.currentStep,
-      },
-      manager,
-    );
-  }
-
-  /** The delivery ended: next iteration, a retry after backoff, or the final status. True when timed. */
-  private async finish(
-    task: TaskEntity,
-    end: RunEnd,
-    details: Pick<TransitionChanges, 'result' | 'failedStep' | 'isFailedRecover' | 'currentStep'>,
-    manager: EntityManager,
-  ): Promise<boolean> {
-    const plan = planFinish(task, end, this.clock.now());
-    const changes: TransitionChanges = {
-      ...details,
-      ...('nextRunAt' in plan ? { nextRunAt: plan.nextRunAt, attempt: plan.attempt } : {}),
-    };
-    return (await this.move(task, plan.to, changes, manager)) && 'nextRunAt' in plan;
-  }
-
-  /** False when the task cannot get there (it is logged). */
-  private async move(
-    task: TaskEntity,
-    to: TaskStatus,
-    changes: TransitionChanges,
-    manager: EntityManager,
-  ): Promise<boolean> {
-    if (transitionPath(task.status, to).length === 0) {
-      this.logger.warn(`Task ${task.id} is ${task.status} and cannot follow its run to ${to}`);
-      return false;
-    }
-    await this.transitions.advance(task.id, to, { manager, changes });
-    return true;
+  /**
+   * Runs of the caller to stop: those of stopped, canceled or timed-out tasks, and those it still
+   * reports running although the manager has ended them (reaped as agent lost, timed out by the
+   * manager's backstop, or handed out again): the agent kills them instead of running on.
+   */
+  private async cancelsFor(caller: AgentPrincipal, request: ReportRequest): Promise<number[]> {
+    const cancels = await this.work.agentCancels(caller.agentId);
+    // Runs this very report finished are no longer running, whatever the list says.
+    const reported = new Set(request.items.map((item) => item.runId));
+    const running = [...new Set(request.runningRunIds)].filter((id) => !reported.has(id));
+    const ended = await this.work.finishedRunsOf(caller.agentId, running);
+    return [...new Set([...cancels, ...ended])].sort((a, b) => a - b);
   }
 
   /** heartbeatAt of the caller's own unfinished runs, written at most every few seconds per run. */
@@ -241,6 +189,21 @@ export class ReportService {
     await this.transactions.run((manager) => this.work.touchRuns(manager, caller.agentId, due, now));
     for (const id of due) this.heartbeats.record(`${caller.agentId}:${id}`, now);
   }
+}
+
+/**
+ * Seconds from the task becoming due (created, or its schedule time if later) to its first run
+ * being reported started, as this manager sees it; null where "due" is not known from the row
+ * (iteration ticks, retries).
+ */
+function dispatchLatencySeconds(
+  task: Pick<TaskEntity, 'taskType' | 'createdAt' | 'scheduleAt'>,
+  run: Pick<TaskRunEntity, 'attempt'>,
+  now: Date,
+): number | null {
+  if (task.taskType === 'iteration' || run.attempt !== 1) return null;
+  const dueAt = Math.max(task.createdAt.getTime(), task.scheduleAt?.getTime() ?? 0);
+  return Math.max(0, now.getTime() - dueAt) / 1000;
 }
 
 /**

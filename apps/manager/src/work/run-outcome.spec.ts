@@ -12,6 +12,8 @@ function task(overrides: Partial<FinishInput> = {}): FinishInput {
     attempt: 0,
     maxRetries: 0,
     retryBackoffSeconds: 10,
+    nextRunAt: null,
+    overlapPolicy: 'skip',
     ...overrides,
   };
 }
@@ -62,6 +64,48 @@ describe('planFinish', () => {
       nextRunAt: new Date(now.getTime() + 20_000),
     });
     expect(planFinish(task({ maxRetries: 2, attempt: 2 }), 'failed', now)).toEqual({ to: 'failed' });
+  });
+
+  it('runs a tick that came due during the run at once with queue-one, and skips it with skip', () => {
+    const owed = new Date('2030-01-01T10:00:00.000Z');
+    const iteration = { taskType: 'iteration', cron: '* * * * *', nextRunAt: owed } as const;
+    expect(planFinish(task({ ...iteration, overlapPolicy: 'queue-one' }), 'complete', now)).toEqual({
+      to: 'wait-iteration-schedule',
+      nextRunAt: owed,
+      attempt: 0,
+      queued: true,
+    });
+    expect(planFinish(task({ ...iteration, overlapPolicy: 'skip' }), 'complete', now)).toEqual({
+      to: 'wait-iteration-schedule',
+      nextRunAt: new Date('2030-01-01T10:01:00.000Z'),
+      attempt: 0,
+    });
+  });
+
+  it('queues nothing when the owed tick is still ahead, or past untilRun', () => {
+    const ahead = new Date('2030-01-01T10:01:00.000Z');
+    expect(
+      planFinish(
+        task({ taskType: 'iteration', cron: '* * * * *', nextRunAt: ahead, overlapPolicy: 'queue-one' }),
+        'complete',
+        now,
+      ),
+    ).toEqual({ to: 'wait-iteration-schedule', nextRunAt: ahead, attempt: 0 });
+    const owed = new Date('2030-01-01T10:00:00.000Z');
+    const untilAt = new Date('2030-01-01T09:59:59.000Z');
+    expect(
+      planFinish(
+        task({
+          taskType: 'iteration',
+          cron: '* * * * *',
+          nextRunAt: owed,
+          untilAt,
+          overlapPolicy: 'queue-one',
+        }),
+        'complete',
+        now,
+      ),
+    ).toEqual({ to: 'complete' });
   });
 
   it('never retries a stopped run', () => {

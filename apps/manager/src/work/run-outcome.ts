@@ -18,13 +18,21 @@ export function retryDelayMs(retryBackoffSeconds: number, attempt: number): numb
 }
 
 export type FinishPlan =
-  | { to: 'wait-iteration-schedule'; nextRunAt: Date; attempt: 0 }
+  | { to: 'wait-iteration-schedule'; nextRunAt: Date; attempt: 0; queued?: true }
   | { to: 'scheduled'; nextRunAt: Date; attempt: number }
   | { to: RunEnd };
 
 export type FinishInput = Pick<
   TaskEntity,
-  'taskType' | 'cron' | 'timeZone' | 'untilAt' | 'attempt' | 'maxRetries' | 'retryBackoffSeconds'
+  | 'taskType'
+  | 'cron'
+  | 'timeZone'
+  | 'untilAt'
+  | 'attempt'
+  | 'maxRetries'
+  | 'retryBackoffSeconds'
+  | 'nextRunAt'
+  | 'overlapPolicy'
 >;
 
 /**
@@ -32,13 +40,24 @@ export type FinishInput = Pick<
  * number of retries already scheduled for the current execution (0 at first), and each run records
  * `attempt = task.attempt + 1`, the try it is (1-based). So `maxRetries = 2` allows three runs.
  * - complete: an iteration task waits for the next cron tick after `now` (its own time zone), or
- *   completes when that tick is past `untilRun`; a successful iteration resets the retries.
+ *   completes when that tick is past `untilRun`; a successful iteration resets the retries. While a
+ *   run is in flight `nextRunAt` is the next tick it owes (set when the task was released), so a
+ *   `nextRunAt` already past means a tick came due during the run: with overlap policy
+ *   `queue-one` that tick runs now (`queued`: the task goes on to wait-polling at once); with
+ *   `skip` (the default) it is skipped and the task waits for the next tick after now.
  * - failed, failed-recover or timeout with retries left: `scheduled` again after the backoff.
  * - otherwise the run's end is the task's final status.
  */
 export function planFinish(task: FinishInput, end: RunEnd, now: Date): FinishPlan {
   if (end === 'complete') {
     if (task.taskType === 'iteration' && task.cron) {
+      const owed = task.nextRunAt;
+      const queued =
+        task.overlapPolicy === 'queue-one' &&
+        owed !== null &&
+        owed.getTime() <= now.getTime() &&
+        (!task.untilAt || owed.getTime() <= task.untilAt.getTime());
+      if (queued) return { to: 'wait-iteration-schedule', nextRunAt: owed, attempt: 0, queued: true };
       const [next] = nextCronRuns(task.cron, task.timeZone, 1, now);
       if (next && (!task.untilAt || next.getTime() <= task.untilAt.getTime())) {
         return { to: 'wait-iteration-schedule', nextRunAt: next, attempt: 0 };

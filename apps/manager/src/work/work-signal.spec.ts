@@ -54,4 +54,16 @@ describe('WorkSignal', () => {
     vi.advanceTimersByTime(100);
     await expect(later).resolves.toBe(false);
   });
+
+  it('hands every notify to the relay, and wake alone does not', () => {
+    const signal = new WorkSignal();
+    const relayed: number[] = [];
+    const remove = signal.relayTo((zoneId) => relayed.push(zoneId));
+    signal.notify(3);
+    signal.wake(4);
+    expect(relayed).toEqual([3]);
+    remove();
+    signal.notify(5);
+    expect(relayed).toEqual([3]);
+  });
 });

@@ -7,17 +7,27 @@ type Waiter = (woken: boolean) => void;
  * or delivered work was canceled, so a task reaches an idle agent in milliseconds instead of at
  * the end of the poll's hold.
  *
- * In-process only for now: `notify` wakes the polls this manager holds. The seam for several
- * managers is `wake`: a RabbitMQ adapter will publish in `notify` and call `wake` for messages
- * from other managers; callers do not change.
+ * `notify` wakes the polls this manager holds and hands the zone to the relay, if one is set: with
+ * RabbitMQ the wake-up relay (messaging feature) publishes it so other managers holding the zone's
+ * poll wake too, and calls `wake` for wake-ups from other managers. Callers do not change.
  */
 @Injectable()
 export class WorkSignal {
   private readonly waiters = new Map<number, Set<Waiter>>();
+  private relay: ((zoneId: number) => void) | null = null;
 
   /** Call AFTER the transaction that made the work visible commits, or a woken poll finds nothing. */
   notify(zoneId: number): void {
     this.wake(zoneId);
+    this.relay?.(zoneId);
+  }
+
+  /** Sends every `notify` on to other managers as well; returns the function that removes it. */
+  relayTo(relay: (zoneId: number) => void): () => void {
+    this.relay = relay;
+    return () => {
+      if (this.relay === relay) this.relay = null;
+    };
   }
 
   /** Releases every wait of the zone held by this process. */

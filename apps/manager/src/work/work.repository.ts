@@ -55,6 +55,16 @@ export class WorkRepository {
     return result.affected === 1;
   }
 
+  /** Suspect → online (seen again before it was declared offline); true when it was suspect. */
+  async reviveSuspect(manager: EntityManager, agentId: number, now: Date): Promise<boolean> {
+    const result = await manager.update(
+      AgentEntity,
+      { id: agentId, state: 'suspect' },
+      { state: 'online', updatedAt: now },
+    );
+    return result.affected === 1;
+  }
+
   /** Marks the agent seen (reports); never revives a retired one. */
   async touchAgent(manager: EntityManager, agentId: number, now: Date): Promise<void> {
     await manager.update(
@@ -148,6 +158,17 @@ export class WorkRepository {
   /** The same, for the runs of one agent. */
   async agentCancels(agentId: number): Promise<number[]> {
     const rows = await this.cancelQuery().andWhere('run.agentId = :agentId', { agentId }).getMany();
+    return rows.map((run) => run.id);
+  }
+
+  /** Which of `runIds` are runs of the agent that already ended (the manager may have ended them). */
+  async finishedRunsOf(agentId: number, runIds: readonly number[]): Promise<number[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db.find(TaskRunEntity, {
+      select: { id: true },
+      where: { id: In([...runIds]), agentId, status: In(TERMINAL) },
+      order: { id: 'ASC' },
+    });
     return rows.map((run) => run.id);
   }
 

@@ -1,3 +1,8 @@
+/** An agent row is rewritten at most this often while nothing about its state changes. */
+export const SEEN_WRITE_INTERVAL_MS = 10_000;
+/** A run's heartbeat is written at most this often. */
+export const HEARTBEAT_WRITE_INTERVAL_MS = 5_000;
+
 /**
  * Remembers when this manager last wrote something per key (agent, run), so hot paths write at
  * most once per interval: the primary's poll and the agents' heartbeats must not cost a database

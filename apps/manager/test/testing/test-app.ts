@@ -7,6 +7,7 @@ import type { UserRole } from '@outpost/shared';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { signSession } from '../../src/common/auth/session-tokens';
+import { Clock } from '../../src/common/clock/clock';
 import { PasswordHasher } from '../../src/common/crypto/password-hasher';
 import type { AppConfig } from '../../src/config/config.schema';
 import type { DatabaseTarget } from '../../src/database/data-source.factory';
@@ -50,6 +51,11 @@ export interface StartOptions {
    * The caller created it (`createTestDatabase`) and drops it; `close()` leaves it alone.
    */
   databaseTarget?: DatabaseTarget;
+  /**
+   * The business clock every service reads (`Clock`), installed before the app boots, so workers
+   * and services see it from their first pass (e.g. a `ManualClock` from ./manual-clock).
+   */
+  clock?: Clock;
 }
 
 /**
@@ -67,10 +73,22 @@ export async function startTestApp(
   if ('dataSource' in database) await database.dataSource.destroy();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-app-'));
   const config: AppConfig = {
-    ...loadConfig({ OUTPOST_DATA_DIR: dataDir, OUTPOST_VALIDATE_RESPONSES: 'true', ...env }),
+    // Background workers off unless the test asks for some: API tests write rows (agents last seen
+    // long ago, due tasks) that workers would change under them.
+    ...loadConfig({
+      OUTPOST_DATA_DIR: dataDir,
+      OUTPOST_VALIDATE_RESPONSES: 'true',
+      OUTPOST_WORKERS: 'none',
+      ...env,
+    }),
     database: database.target,
   };
   const app = await createApp(config, { logger: false });
+  if (options.clock) {
+    // Before listen() boots the app: the one Clock instance every provider holds now reads the test's.
+    const clock = options.clock;
+    app.get(Clock).now = () => clock.now();
+  }
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -93,6 +111,11 @@ export async function startTestApp(
         headers['content-type'] ??= 'application/json';
       }
       const response = await fetch(`${baseUrl}${urlPath}`, { method, headers, body });
+      // A stream (the live SSE route) never ends: answer with its status and headers only.
+      if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        await response.body?.cancel();
+        return { status: response.status, body: '' as any, headers: response.headers };
+      }
       const text = await response.text();
       let parsed: unknown = text;
       if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

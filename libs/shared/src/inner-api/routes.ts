@@ -6,8 +6,10 @@ import { credentialRoutes } from './credentials.contract';
 import { electionRoutes } from './elections.contract';
 import { healthRoutes } from './health.contract';
 import { installRoutes, joinTokenRoutes } from './join-tokens.contract';
+import { liveRoutes, metricsRoutes } from './live.contract';
 import { taskRoutes } from './tasks.contract';
 import { auditRoutes, authRoutes, userRoutes } from './users.contract';
+import { webhookRoutes } from './webhooks.contract';
 import { zoneRoutes } from './zones.contract';
 
 /** The agent protocol routes the manager serves so far (poll, runs and report come with task delivery). */
@@ -38,9 +40,12 @@ export const apiRouteGroups = {
   tasks: taskRoutes,
   joinTokens: joinTokenRoutes,
   elections: electionRoutes,
+  webhooks: webhookRoutes,
   install: installRoutes,
   agentProtocol: servedAgentProtocolRoutes,
   agentWork: agentWorkRoutes,
+  live: liveRoutes,
+  metrics: metricsRoutes,
 } as const;
 
 export function allApiRoutes(): RouteDefinition[] {

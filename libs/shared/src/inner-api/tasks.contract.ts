@@ -302,6 +302,13 @@ export const taskDetailSchema = taskSummarySchema
   .extend({
     parameter: z.string().describe('As given: credential placeholders are never replaced here'),
     callbackUrl: z.string().nullable(),
+    callbackSecret: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'Only in the create answer of a task with a callbackUrl, shown once: verify the X-Outpost-Signature of its callback with it',
+      ),
     result: z.string().nullable(),
     overlapPolicy: z.enum(overlapPolicies),
     retryBackoffSeconds: z.number().int(),

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AgentLiveness } from './agent-liveness.service';
+import { AgentLivenessWorker } from './agent-liveness.worker';
+import { LivenessRepository } from './liveness.repository';
+
+/** Agent liveness: the `agent-liveness` worker (the WorkerRegistry is global). */
+@Module({
+  providers: [LivenessRepository, AgentLiveness, AgentLivenessWorker],
+  exports: [AgentLiveness],
+})
+export class LivenessModule {}

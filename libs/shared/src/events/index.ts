@@ -1,0 +1,4 @@
+export * from './agent-events';
+export * from './task-events';
+export * from './task-callback';
+export * from './event-envelope';
