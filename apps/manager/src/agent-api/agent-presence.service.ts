@@ -41,7 +41,9 @@ export class AgentPresenceService {
         request.resources,
         now,
       );
-      if (await this.agents.markOnline(manager, agent.id, now)) {
+      // Back from `suspect` is quiet: no AGENT_DISCONNECT was written, so no AGENT_CONNECT either.
+      const wasAway = agent.state === 'new' || agent.state === 'offline';
+      if ((await this.agents.markOnline(manager, agent.id, now)) && wasAway) {
         const ip = request.identity.ips[0] ?? '';
         await this.events.agentConnected({ ...agent, hostname: request.identity.hostname, ip }, now, manager);
       }
