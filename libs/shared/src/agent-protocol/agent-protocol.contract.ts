@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, labelsSchema, timestampSchema } from '../common/primitives';
 import { defineRoute } from '../common/route';
 import { agentResourcesSchema } from '../inner-api/agents.contract';
-import { logStreams, stepCommandTypes, type taskStatuses, taskTypes } from '../inner-api/tasks.contract';
+import { logStreams, type taskStatuses, taskStepSchema, taskTypes } from '../inner-api/tasks.contract';
 import { agentSettingsSchema } from './settings.contract';
 
 /**
@@ -124,15 +124,7 @@ export const assignmentSchema = z
       cron: z.string().nullable(),
       timeZone: z.string(),
       untilRun: timestampSchema.nullable(),
-      steps: z.array(
-        z.object({
-          seq: z.number().int(),
-          commandName: z.string(),
-          commandType: z.enum(stepCommandTypes),
-          command: z.string(),
-          isRecover: z.boolean(),
-        }),
-      ),
+      steps: z.array(taskStepSchema.omit({ id: true })),
     }),
     /**
      * The zone's credentials, only in an assignment fetched by the agent that runs it. Scripts get
