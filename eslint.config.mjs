@@ -18,7 +18,11 @@ const depConstraints = [
   { sourceTag: 'scope:manager', onlyDependOnLibsWithTags: ['scope:shared', 'scope:migrations'] },
   { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // The benchmarks drive the real agent client and manager (issue: fleet simulator), nothing else does.
   { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:shared', 'scope:agent', 'scope:manager'] },
+  // Libraries never depend on applications; applications depend only on libraries.
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
 ];
 
 export default tseslint.config(

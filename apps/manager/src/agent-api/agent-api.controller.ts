@@ -7,7 +7,7 @@ import { AgentPresenceService } from './agent-presence.service';
 
 type R = typeof agentProtocolRoutes;
 
-/** `/agent/v1/*`: join, session, handshake and lease (poll, runs and report live with task delivery). */
+/** `/agent/v1/*` identity routes: join, session, handshake and lease (poll, runs and report: work/). */
 @Controller()
 export class AgentApiController {
   constructor(

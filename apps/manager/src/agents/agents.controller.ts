@@ -22,6 +22,11 @@ export class AgentsController {
     return this.agents.list(query);
   }
 
+  @ApiRoute(agentRoutes.retire)
+  retire(@Input('params') params: RouteParams<R['retire']>) {
+    return this.agents.retire(params.zoneId, params.agentKey);
+  }
+
   @ApiRoute(agentRoutes.primary)
   primary(@Input('params') params: RouteParams<R['primary']>) {
     return this.agents.primary(params.zoneId);

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ElectionModule } from '../election/election.module';
 import { ZonesModule } from '../zones/zones.module';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 
 @Module({
-  imports: [ZonesModule],
+  imports: [ZonesModule, ElectionModule],
   controllers: [AgentsController],
   providers: [AgentsRepository, AgentsService],
   exports: [AgentsService, AgentsRepository],

@@ -52,6 +52,22 @@ export class AgentsRepository {
   }
 
   /** The lease rows of several zones in one query (a page of agents spans a few zones). */
+  findByKeyInZone(zoneId: number, agentKey: string): Promise<AgentEntity | null> {
+    return this.dataSource.manager.findOneBy(AgentEntity, { zoneId, agentKey });
+  }
+
+  /** Guarded: only an agent not already retired; false when nothing changed. */
+  async markRetired(agentId: number, now: Date): Promise<boolean> {
+    const result = await this.dataSource.manager
+      .createQueryBuilder()
+      .update(AgentEntity)
+      .set({ state: 'retired', retiredAt: now, updatedAt: now })
+      .where('id = :agentId', { agentId })
+      .andWhere('state <> :retired', { retired: 'retired' })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
   async findLeases(zoneIds: number[]): Promise<Map<number, ZoneLeaseEntity>> {
     const unique = [...new Set(zoneIds)];
     if (unique.length === 0) return new Map();

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Agent, Page, ZonePrimary } from '@outpost/shared';
 import { Clock } from '../common/clock/clock';
+import { notFound } from '../common/errors/app-error';
+import { ElectionService } from '../election/election.service';
 import { iso } from '../common/http/iso';
 import { pageResult } from '../database/paging';
 import { ZonesService } from '../zones/zones.service';
@@ -13,8 +15,25 @@ export class AgentsService {
   constructor(
     private readonly agents: AgentsRepository,
     private readonly zones: ZonesService,
+    private readonly election: ElectionService,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Retires an agent: no more work (delivery takes only online agents), no new sessions (the
+   * session exchange refuses retired agents), and its live lease is released at once so a
+   * secondary takes the zone over without waiting for it to expire.
+   */
+  async retire(zoneId: number, agentKey: string): Promise<Agent> {
+    await this.zones.require(zoneId);
+    const agent = await this.agents.findByKeyInZone(zoneId, agentKey);
+    if (!agent) throw notFound('AGENT_NOT_FOUND', `Agent of zone ${zoneId}`, agentKey);
+    const now = this.clock.now();
+    await this.agents.markRetired(agent.id, now);
+    await this.election.retire(zoneId, agent.id);
+    const retired = await this.agents.findInZone(zoneId, agent.id);
+    return toAgent(retired ?? agent, 'secondary');
+  }
 
   async listOfZone(zoneId: number, query: Omit<AgentFilter, 'zoneId'>): Promise<Page<Agent>> {
     await this.zones.require(zoneId);

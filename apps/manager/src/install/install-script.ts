@@ -180,7 +180,8 @@ After=network-online.target
 Type=simple
 EnvironmentFile=$ENV_FILE
 ExecStart="$PREFIX/bin/outpost-agent" run
-Restart=always
+# Restarted after a crash, not after a clean exit: the shutdown commands and systemctl stop end it.
+Restart=on-failure
 RestartSec=2
 
 [Install]
@@ -202,10 +203,13 @@ set -a
 set +a
 child=''
 trap 'if [ -n "\\$child" ]; then kill -TERM "\\$child" 2>/dev/null; wait "\\$child"; fi; exit 0' TERM INT
+# Restart after a crash; a clean exit (the agent's shutdown commands) ends the loop.
 while :; do
   '$PREFIX/bin/outpost-agent' run &
   child=\\$!
-  wait "\\$child" || true
+  status=0
+  wait "\\$child" || status=\\$?
+  [ "\\$status" -eq 0 ] && exit 0
   sleep 2
 done
 SUPERVISE

@@ -348,4 +348,32 @@ describe.each(testDatabaseKinds())('agents API on %s', (kind) => {
       expect((await t.call('GET', path, { token: operator })).status, path).toBe(200);
     }
   });
+  it('retires an agent: it leaves the zone lease at once and the change is refused to a viewer', async () => {
+    const zoneR = await zone('agents-retire');
+    const holder = await insertAgent(zoneR, 'leaving');
+    await insertLease(zoneR, holder.id, new Date(Date.now() + 600_000), 3);
+    const byViewer = await t.call('POST', `/api/v1/zones/${zoneR}/agents/${holder.agentKey}/retire`, {
+      token: viewer,
+    });
+    expect(byViewer.status).toBe(403);
+    const retired = await t.call('POST', `/api/v1/zones/${zoneR}/agents/${holder.agentKey}/retire`, {
+      token: operator,
+    });
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ agentKey: holder.agentKey, state: 'retired', role: 'secondary' });
+    const primary = await t.call('GET', `/api/v1/zones/${zoneR}/primary`, { token: viewer });
+    expect(primary.body.agent).toBeNull();
+    const again = await t.call('POST', `/api/v1/zones/${zoneR}/agents/${holder.agentKey}/retire`, {
+      token: operator,
+    });
+    expect(again.body.state).toBe('retired');
+    const unknown = await t.call('POST', `/api/v1/zones/${zoneR}/agents/nope/retire`, { token: operator });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('AGENT_NOT_FOUND');
+    // Another zone's path cannot reach it.
+    const foreign = await t.call('POST', `/api/v1/zones/${zoneA}/agents/${holder.agentKey}/retire`, {
+      token: operator,
+    });
+    expect(foreign.status).toBe(404);
+  });
 });

@@ -57,6 +57,8 @@ export const listAgentsQuerySchema = pageQuerySchema.extend({
 });
 export type ListAgentsQuery = z.infer<typeof listAgentsQuerySchema>;
 
+const agentParamsSchema = zoneIdParamsSchema.extend({ agentKey: z.string().min(1).max(64) });
+
 export const agentRoutes = {
   listOfZone: defineRoute({
     id: 'listZoneAgents',
@@ -82,6 +84,19 @@ export const agentRoutes = {
     query: listAgentsQuerySchema,
     status: 200,
     response: pageOf(agentSchema),
+  }),
+  retire: defineRoute({
+    id: 'retireAgent',
+    method: 'POST',
+    path: '/api/v1/zones/:zoneId/agents/:agentKey/retire',
+    tag: 'Agents',
+    summary: 'Retire an agent: it gets no more work, cannot sign in again, and gives up the zone lease',
+    description:
+      'For a host that is gone or being decommissioned. Its credential stops working at once; the process, if still running, stops on its next call. Installing again needs a new join token.',
+    access: 'operator',
+    params: agentParamsSchema,
+    status: 200,
+    response: agentSchema,
   }),
   primary: defineRoute({
     id: 'getZonePrimary',

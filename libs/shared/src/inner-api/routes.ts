@@ -12,7 +12,7 @@ import { auditRoutes, authRoutes, userRoutes } from './users.contract';
 import { webhookRoutes } from './webhooks.contract';
 import { zoneRoutes } from './zones.contract';
 
-/** The agent protocol routes the manager serves so far (poll, runs and report come with task delivery). */
+/** The identity half of the agent protocol: join, session, handshake and lease. */
 const servedAgentProtocolRoutes = {
   join: agentProtocolRoutes.join,
   session: agentProtocolRoutes.session,
