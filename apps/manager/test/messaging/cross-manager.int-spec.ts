@@ -7,7 +7,8 @@ import { startTestApp, type TestApp } from '../testing/test-app';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
 import { amqpEnv, deleteAmqpObjects, type TestExchanges, uniqueExchanges } from './amqp-test-helpers';
 
-const POLL_WAIT_MS = 2_000;
+// Long enough that "released well before the hold ends" holds on a loaded two-core machine.
+const POLL_WAIT_MS = 4_000;
 
 /**
  * Two managers on one MariaDB database and one RabbitMQ: work made deliverable on one wakes the
