@@ -10,7 +10,8 @@ import { startTestApp, type TestApp } from '../testing/test-app';
 import { testDatabaseKinds } from '../testing/test-database';
 import { logItem, sleep, statusItem, type TestAgent, type TestZone, WorkWorld } from './agent-work.fixtures';
 
-const POLL_WAIT_MS = 600;
+// Long enough that "released well before the hold ends" holds on a loaded two-core machine.
+const POLL_WAIT_MS = 2_000;
 
 describe.each(testDatabaseKinds())('agent work: reports on %s', (kind) => {
   let t: TestApp;
