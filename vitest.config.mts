@@ -53,6 +53,10 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
+        test: { name: 'console', root: 'apps/console', include: ['src/**/*.spec.ts'], environment: 'node' },
+      },
+      {
         // Real manager and agent processes; run on their own (scripts/test.sh) so timing-bound
         // checks such as failover are not starved by the other suites on a two-core machine.
         test: {

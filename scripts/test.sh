@@ -35,7 +35,7 @@ echo "docker-compose-demo.yml is valid"
 step "tests (unit, integration on SQLite + MariaDB, end-to-end)"
 export OUTPOST_TEST_DATABASES=${OUTPOST_TEST_DATABASES:-sqlite,mariadb}
 status=0
-node_modules/.bin/vitest run --project shared --project manager --project agent \
+node_modules/.bin/vitest run --project shared --project manager --project agent --project console \
   --reporter=default --reporter=json --outputFile.json=artifacts/vitest-suites.json "$@" || status=$?
 
 step "end-to-end tests (real manager and agent processes, one file at a time)"

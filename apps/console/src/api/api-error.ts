@@ -15,6 +15,8 @@ export class ApiError extends Error {
     message: string,
     readonly details: readonly ProblemDetail[] = [],
     readonly requestId: string | null = null,
+    /** From a 429's Retry-After header: seconds until trying again makes sense. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -18,12 +18,17 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+function retryAfterOf(response: Response): number | null {
+  const seconds = Number(response.headers.get('Retry-After'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
+
 /** Turns a failed answer into an ApiError, from the shared problem body when there is one. */
 async function toApiError(response: Response): Promise<ApiError> {
   const problem = problemSchema.safeParse(await readJson(response));
   if (problem.success) {
     const { code, message, details, requestId } = problem.data;
-    return new ApiError(response.status, code, message, details ?? [], requestId);
+    return new ApiError(response.status, code, message, details ?? [], requestId, retryAfterOf(response));
   }
   // Not the manager's own answer (a proxy's error page, a gateway timeout...).
   const reason = `${response.status} ${response.statusText}`.trim();

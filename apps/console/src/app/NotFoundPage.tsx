@@ -1,10 +1,18 @@
+import { Anchor, Text } from '@mantine/core';
+import { Link } from 'react-router';
+import { PageHeader } from '../components/PageHeader';
+
 export function NotFoundPage() {
   return (
     <>
-      <h1>Page not found</h1>
-      <p>
-        There is no page at this address. <a href="/">Go to the status page</a>.
-      </p>
+      <PageHeader title="Page not found" />
+      <Text>
+        There is no page at this address.{' '}
+        <Anchor component={Link} to="/zones">
+          Go to the zones
+        </Anchor>
+        .
+      </Text>
     </>
   );
 }

@@ -42,12 +42,9 @@ export function nextStep(activation: QueryLike<{ activated: boolean }>): string 
   if (!activation.data.activated) {
     return (
       'Next: create the first admin account. Until then nobody can sign in, and whoever reaches the manager ' +
-      'first can claim it, so do it now: send a username and password to POST /api/v1/auth/activate ' +
-      '(see the API documentation below).'
+      'first can claim it, so do it now: open the console (or send a username and password to ' +
+      'POST /api/v1/auth/activate).'
     );
   }
-  return (
-    'Next: sign in as an admin (POST /api/v1/auth/login), create a zone, and issue it an API key ' +
-    'that your agents will use to join.'
-  );
+  return 'Next: open the console, sign in, create a zone, and install an agent from its Agents page.';
 }

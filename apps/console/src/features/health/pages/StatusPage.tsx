@@ -1,3 +1,5 @@
+import { Anchor, Button, Container, Title } from '@mantine/core';
+import { Link } from 'react-router';
 import { useIsFetching, useQuery, useQueryClient } from '@tanstack/react-query';
 import { activationStatusQuery, healthKeys, livenessQuery } from '../api/health.queries';
 import { StatusItem } from '../components/StatusItem';
@@ -15,8 +17,10 @@ export function StatusPage() {
   };
 
   return (
-    <section aria-labelledby="status-title">
-      <h1 id="status-title">Manager status</h1>
+    <Container size="sm" py="xl" component="section" aria-labelledby="status-title">
+      <Title order={1} size="h2" id="status-title" mb="md">
+        Manager status
+      </Title>
       <div aria-live="polite">
         <dl className="status-list">
           <StatusItem label="Manager" line={livenessLine(liveness)} />
@@ -26,11 +30,14 @@ export function StatusPage() {
       </div>
       <div className="actions">
         {/* aria-disabled rather than disabled, so keyboard focus stays on the button while it checks. */}
-        <button type="button" onClick={checkAgain} aria-disabled={isChecking}>
+        <Button variant="default" onClick={checkAgain} aria-disabled={isChecking}>
           {isChecking ? 'Checking…' : 'Check again'}
-        </button>
-        <a href="/swagger">API documentation (Swagger)</a>
+        </Button>
+        <Anchor href="/swagger">API documentation (Swagger)</Anchor>
+        <Anchor component={Link} to="/zones">
+          Open the console
+        </Anchor>
       </div>
-    </section>
+    </Container>
   );
 }

@@ -1,0 +1,78 @@
+import { Button, Group, Menu, Modal, Text } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { zonePath } from '../../../app/zone';
+import { type ShutdownMode, shutDownAgent } from '../api/agents.queries';
+import { ProblemAlert } from '../../../components';
+
+const wording: Record<ShutdownMode, { title: string; text: string; confirm: string }> = {
+  GracefulShutdownAgent: {
+    title: 'Shut down agent',
+    text: 'The agent stops taking work, waits for its running atOnce tasks (up to 5 minutes), then stops.',
+    confirm: 'Shut down',
+  },
+  ForceShutdownAgent: {
+    title: 'Force shutdown',
+    text: 'The agent process stops at once; its running tasks are killed and reported as stopped.',
+    confirm: 'Force shutdown',
+  },
+};
+
+/** Shut down (or force) one agent, through a task aimed at it, after a confirmation. */
+export function ShutdownAgentMenu({ zoneId, agentKey }: { zoneId: number; agentKey: string }) {
+  const [mode, setMode] = useState<ShutdownMode | null>(null);
+  const shutdown = useMutation({
+    mutationFn: (chosen: ShutdownMode) => shutDownAgent(zoneId, agentKey, chosen),
+  });
+  const close = () => {
+    setMode(null);
+    shutdown.reset();
+  };
+  const text = mode ? wording[mode] : null;
+
+  return (
+    <>
+      <Menu position="bottom-end" withinPortal>
+        <Menu.Target>
+          <Button size="compact-xs" variant="light" color="red" aria-label={`Shut down ${agentKey}`}>
+            Shut down…
+          </Button>
+        </Menu.Target>
+        <Menu.Dropdown>
+          <Menu.Item onClick={() => setMode('GracefulShutdownAgent')}>Graceful shutdown</Menu.Item>
+          <Menu.Item color="red" onClick={() => setMode('ForceShutdownAgent')}>
+            Force shutdown
+          </Menu.Item>
+        </Menu.Dropdown>
+      </Menu>
+      <Modal opened={mode !== null} onClose={close} title={text ? `${text.title}: ${agentKey}` : ''}>
+        {shutdown.isSuccess ? (
+          <>
+            <Text mb="md">
+              Shutdown task{' '}
+              <Link to={zonePath(zoneId, `tasks/${shutdown.data.id}`)}>#{shutdown.data.id}</Link> was created;
+              the agent stops when it picks it up.
+            </Text>
+            <Group justify="flex-end">
+              <Button onClick={close}>Close</Button>
+            </Group>
+          </>
+        ) : (
+          <>
+            <Text mb="md">{text?.text}</Text>
+            {shutdown.isError ? <ProblemAlert error={shutdown.error} /> : null}
+            <Group justify="flex-end" mt="md">
+              <Button variant="default" onClick={close}>
+                Cancel
+              </Button>
+              <Button color="red" loading={shutdown.isPending} onClick={() => mode && shutdown.mutate(mode)}>
+                {text?.confirm}
+              </Button>
+            </Group>
+          </>
+        )}
+      </Modal>
+    </>
+  );
+}
