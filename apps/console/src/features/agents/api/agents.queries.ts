@@ -93,3 +93,9 @@ export function shutDownAgent(zoneId: number, agentKey: string, mode: ShutdownMo
     schema: taskRoutes.create.response,
   });
 }
+
+/** Retiring: no more work, no new sessions, the zone lease released at once. */
+export function retireAgent(zoneId: number, agentKey: string) {
+  const path = inZone(agentRoutes.retire.path, zoneId).replace(':agentKey', encodeURIComponent(agentKey));
+  return apiFetch(path, { method: agentRoutes.retire.method, schema: agentRoutes.retire.response });
+}

@@ -1,12 +1,19 @@
 import { Button, Group, Menu, Modal, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { zonePath } from '../../../app/zone';
-import { type ShutdownMode, shutDownAgent } from '../api/agents.queries';
+import { agentKeys, retireAgent, type ShutdownMode, shutDownAgent } from '../api/agents.queries';
+
+type AgentAction = ShutdownMode | 'Retire';
 import { ProblemAlert } from '../../../components';
 
-const wording: Record<ShutdownMode, { title: string; text: string; confirm: string }> = {
+const wording: Record<AgentAction, { title: string; text: string; confirm: string }> = {
+  Retire: {
+    title: 'Retire agent',
+    text: 'For a host that is gone or being decommissioned: the agent gets no more work, cannot sign in again and gives up the zone lease at once. Installing it again needs a new join token.',
+    confirm: 'Retire',
+  },
   GracefulShutdownAgent: {
     title: 'Shut down agent',
     text: 'The agent stops taking work, waits for its running atOnce tasks (up to 5 minutes), then stops.',
@@ -19,11 +26,20 @@ const wording: Record<ShutdownMode, { title: string; text: string; confirm: stri
   },
 };
 
-/** Shut down (or force) one agent, through a task aimed at it, after a confirmation. */
+/**
+ * Shut down (or force) one agent, through a task aimed at it, or retire it — each after a
+ * confirmation.
+ */
 export function ShutdownAgentMenu({ zoneId, agentKey }: { zoneId: number; agentKey: string }) {
-  const [mode, setMode] = useState<ShutdownMode | null>(null);
+  const queryClient = useQueryClient();
+  const [mode, setMode] = useState<AgentAction | null>(null);
   const shutdown = useMutation({
-    mutationFn: (chosen: ShutdownMode) => shutDownAgent(zoneId, agentKey, chosen),
+    mutationFn: async (chosen: AgentAction) =>
+      chosen === 'Retire'
+        ? { retired: await retireAgent(zoneId, agentKey) }
+        : { task: await shutDownAgent(zoneId, agentKey, chosen) },
+    // Retiring writes no event the live stream would carry: refresh the list here.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: agentKeys.zone(zoneId) }),
   });
   const close = () => {
     setMode(null);
@@ -44,16 +60,24 @@ export function ShutdownAgentMenu({ zoneId, agentKey }: { zoneId: number; agentK
           <Menu.Item color="red" onClick={() => setMode('ForceShutdownAgent')}>
             Force shutdown
           </Menu.Item>
+          <Menu.Divider />
+          <Menu.Item color="red" onClick={() => setMode('Retire')}>
+            Retire…
+          </Menu.Item>
         </Menu.Dropdown>
       </Menu>
       <Modal opened={mode !== null} onClose={close} title={text ? `${text.title}: ${agentKey}` : ''}>
         {shutdown.isSuccess ? (
           <>
-            <Text mb="md">
-              Shutdown task{' '}
-              <Link to={zonePath(zoneId, `tasks/${shutdown.data.id}`)}>#{shutdown.data.id}</Link> was created;
-              the agent stops when it picks it up.
-            </Text>
+            {shutdown.data.task ? (
+              <Text mb="md">
+                Shutdown task{' '}
+                <Link to={zonePath(zoneId, `tasks/${shutdown.data.task.id}`)}>#{shutdown.data.task.id}</Link>{' '}
+                was created; the agent stops when it picks it up.
+              </Text>
+            ) : (
+              <Text mb="md">The agent is retired: it gets no more work and can no longer sign in.</Text>
+            )}
             <Group justify="flex-end">
               <Button onClick={close}>Close</Button>
             </Group>
