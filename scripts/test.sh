@@ -42,5 +42,12 @@ step "end-to-end tests (real manager and agent processes, one file at a time)"
 node_modules/.bin/vitest run --project e2e \
   --reporter=default --reporter=json --outputFile.json=artifacts/vitest-e2e.json "$@" || status=$?
 
+step "benchmarks, quick mode (checked for running and writing results, not for speed)"
+rm -f bench/results/*.json
+node bench/run.mjs --quick || status=$?
+for scenario in call-path dispatch memory; do
+  [ -s "bench/results/$scenario.json" ] || { echo "bench/results/$scenario.json was not written" >&2; status=1; }
+done
+
 node scripts/test-summary.mjs artifacts/vitest-suites.json artifacts/vitest-e2e.json || true
 exit $status
