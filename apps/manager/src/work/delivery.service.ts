@@ -99,11 +99,19 @@ export class DeliveryService {
     try {
       let found = await this.collect(caller, lease.epoch, candidates);
       if (!this.isNews(found) && !closed.aborted) {
+        let due = false;
         if (found.nextDueAt) {
-          dueTimer = setTimeout(release, Math.max(0, found.nextDueAt.getTime() - this.clock.now().getTime()));
+          // +5 ms: a timer may fire a millisecond early, and the task must be due when we look.
+          const dueInMs = Math.max(0, found.nextDueAt.getTime() - this.clock.now().getTime()) + 5;
+          dueTimer = setTimeout(() => {
+            due = true;
+            release();
+          }, dueInMs);
         }
-        await woken;
-        if (!closed.aborted) found = await this.collect(caller, lease.epoch, candidates);
+        const notified = await woken;
+        // Look again only when something changed: a notify or a timed task falling due. A hold that
+        // simply ran out answers with what was found (this is the steady-state poll: one look).
+        if ((notified || due) && !closed.aborted) found = await this.collect(caller, lease.epoch, candidates);
       }
       this.recent.markSent(deliveryKeys(found), this.clock.now().getTime());
       return {
