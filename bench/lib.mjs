@@ -131,14 +131,21 @@ export function assertBuilt() {
 }
 
 // ---- the built manager ----
+let managerNodeArgs = [];
+/** Node flags for every manager started from now on (run.mjs `--profile`). */
+export function setManagerNodeArgs(args) {
+  managerNodeArgs = args;
+}
+
 export class Manager {
   token = '';
-  static async start(env = {}) {
+  /** `nodeArgs` go before the script, e.g. `--cpu-prof` (run.mjs `--profile` passes it). */
+  static async start(env = {}, { nodeArgs = managerNodeArgs } = {}) {
     const manager = new Manager();
     manager.port = await freePort();
     manager.url = `http://127.0.0.1:${manager.port}`;
     const dataDir = tempDir('outpost-bench-manager-');
-    manager.process = new NodeProcess([MANAGER_MAIN], {
+    manager.process = new NodeProcess([...nodeArgs, MANAGER_MAIN], {
       OUTPOST_PORT: String(manager.port),
       OUTPOST_HOST: '127.0.0.1',
       OUTPOST_DATA_DIR: dataDir,

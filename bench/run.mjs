@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 /* global process, console */
-// Entry: node bench/run.mjs [--quick] — runs the built scenarios in order; exits non-zero only if one crashed.
-import { assertBuilt, cleanupAll, machine } from './lib.mjs';
+// Entry: node bench/run.mjs [--quick] [--only=a,b] [--profile] — runs the built scenarios in order;
+// exits non-zero only if one crashed. --profile writes a V8 CPU profile of every manager started
+// to bench/results/profiles/ (open it in Chrome DevTools → Performance, or VS Code).
+import path from 'node:path';
+import { RESULTS_DIR, assertBuilt, cleanupAll, machine, setManagerNodeArgs } from './lib.mjs';
 
 const quick = process.argv.includes('--quick');
+if (process.argv.includes('--profile')) {
+  setManagerNodeArgs(['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`]);
+}
 const scenarios = [
   ['call-path', () => import('./call-path.mjs')],
   ['dispatch', () => import('./dispatch.mjs')],
