@@ -2,6 +2,7 @@
 // Scenario 1: the agent's steady-state call path (the primary's poll) against one manager,
 // next to a bare node:http server returning a body of the same size, same load generator, same run.
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import {
   Manager,
   NodeProcess,
@@ -14,6 +15,7 @@ import {
   writeResult,
 } from './lib.mjs';
 
+const EXPRESS = createRequire(import.meta.url).resolve('express');
 const PROTOCOL_HEADERS = { 'x-outpost-protocol': '1', 'content-type': 'application/json' };
 
 /** N concurrent keep-alive loops for `durationMs` (after `warmupMs`); returns req/s and latencies. */
@@ -81,18 +83,41 @@ export async function drive({ port, path, method, headers, body, concurrency, du
   };
 }
 
-async function startBaseline(bodyBytes) {
-  const port = await freePort();
-  const code = `
+/** The baseline: a bare node:http server answering every request with a body of `bodyBytes`. */
+function bareServerCode(port, bodyBytes) {
+  return `
     const body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(Math.max(0, ${bodyBytes} - 10)) }));
     require('node:http').createServer((req, res) => {
       req.resume();
       req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); });
     }).listen(${port}, '127.0.0.1');`;
-  const server = new NodeProcess(['-e', code]);
-  await waitFor('the baseline server', async () => {
-    if (!server.running) throw new Error(`baseline exited:\n${server.output}`);
-    return (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' })).ok;
+}
+
+/**
+ * A reference, not a budget: Express 5 (the manager's HTTP layer) parsing the JSON body and
+ * answering the same bytes — what any Express route costs before Outpost does anything.
+ */
+function expressServerCode(port, bodyBytes) {
+  return `
+    const express = require(${JSON.stringify(EXPRESS)});
+    const body = { pad: 'x'.repeat(Math.max(0, ${bodyBytes} - 10)) };
+    const app = express();
+    app.use(express.json());
+    app.post('/', (req, res) => res.json(body));
+    app.listen(${port}, '127.0.0.1');`;
+}
+
+async function startServer(name, codeFor, bodyBytes) {
+  const port = await freePort();
+  const server = new NodeProcess(['-e', codeFor(port, bodyBytes)]);
+  await waitFor(`the ${name} server`, async () => {
+    if (!server.running) throw new Error(`${name} server exited:\n${server.output}`);
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    return response.ok;
   });
   return { server, port };
 }
@@ -145,7 +170,8 @@ export async function run({ quick }) {
   const sample = await agentApi('/agent/v1/poll', JSON.parse(pollBody), session.token);
   const bodyBytes = Buffer.byteLength(JSON.stringify(sample));
 
-  const baseline = await startBaseline(bodyBytes);
+  const baseline = await startServer('bare node:http', bareServerCode, bodyBytes);
+  const express = await startServer('express', expressServerCode, bodyBytes);
   const target = (port, path, headers) => ({
     port,
     path,
@@ -157,10 +183,18 @@ export async function run({ quick }) {
   const rounds = [];
   for (let i = 0; i < parameters.rounds; i += 1) {
     const bare = await drive(target(baseline.port, '/', { 'content-type': 'application/json' }));
+    const expressOnly = await drive(target(express.port, '/', { 'content-type': 'application/json' }));
     const outpost = await drive(target(manager.port, '/agent/v1/poll', pollHeaders));
-    rounds.push({ bare, outpost, ratio: outpost.reqPerSec / bare.reqPerSec });
+    rounds.push({
+      bare,
+      express: expressOnly,
+      outpost,
+      ratio: outpost.reqPerSec / bare.reqPerSec,
+      expressRatio: expressOnly.reqPerSec / bare.reqPerSec,
+    });
   }
   await baseline.server.stop();
+  await express.server.stop();
   await manager.process.stop();
 
   const med = (pick) => percentile(rounds.map(pick), 50);
@@ -176,13 +210,19 @@ export async function run({ quick }) {
   });
   const results = {
     bare: summary('bare'),
+    express: summary('express'),
     outpost: summary('outpost'),
+    /** Express alone over bare node:http: the ceiling of any route served through Express. */
+    expressRatio: round(
+      med((r) => r.expressRatio),
+      3,
+    ),
     ratio: round(
       med((r) => r.ratio),
       3,
     ),
     budget: 0.5,
-    rounds: rounds.map((r) => ({ ...r, ratio: round(r.ratio, 3) })),
+    rounds: rounds.map((r) => ({ ...r, ratio: round(r.ratio, 3), expressRatio: round(r.expressRatio, 3) })),
   };
   results.withinBudget = results.ratio >= results.budget;
   printTable(
@@ -197,6 +237,14 @@ export async function run({ quick }) {
         bytes: results.bare.responseBytes,
       },
       {
+        target: 'express + json (reference)',
+        'req/s': results.express.reqPerSec,
+        'p50 ms': results.express.p50Ms,
+        'p99 ms': results.express.p99Ms,
+        errors: results.express.errors,
+        bytes: results.express.responseBytes,
+      },
+      {
         target: 'outpost poll',
         'req/s': results.outpost.reqPerSec,
         'p50 ms': results.outpost.p50Ms,
@@ -207,7 +255,7 @@ export async function run({ quick }) {
     ],
   );
   console.log(
-    `ratio outpost/bare = ${results.ratio} (budget ≥ ${results.budget}: ${results.withinBudget ? 'within' : 'OVER'})`,
+    `ratio outpost/bare = ${results.ratio} (budget ≥ ${results.budget}: ${results.withinBudget ? 'within' : 'OVER'}); express/bare = ${results.expressRatio}`,
   );
   return writeResult('call-path', parameters, results);
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
+import { WorkSignalModule } from '../work/work-signal';
 import { ZonesModule } from '../zones/zones.module';
 import { AgentApiController } from './agent-api.controller';
 import { AgentApiRepository } from './agent-api.repository';
@@ -15,7 +16,7 @@ import { JoinTokensService } from './join-tokens.service';
  * secret) and, through ElectionModule, the lease.
  */
 @Module({
-  imports: [ZonesModule, ElectionModule],
+  imports: [ZonesModule, ElectionModule, WorkSignalModule],
   controllers: [AgentApiController, JoinTokensController],
   providers: [
     AgentApiRepository,

@@ -9,6 +9,7 @@ import { ElectionService } from '../election/election.service';
 import { TransactionRunner } from '../database/transaction-runner';
 import { isHeldBy, isLeaseLive, toLeaseView, type ZoneLease } from '../election/zone-lease';
 import { ZoneEventsWriter } from '../election/zone-events.writer';
+import { WorkSignal } from '../work/work-signal';
 import { AgentApiRepository } from './agent-api.repository';
 import { lanSecretFor, toZoneMember } from './agent-protocol.mapper';
 
@@ -24,6 +25,7 @@ export class AgentPresenceService {
     private readonly events: ZoneEventsWriter,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly signal: WorkSignal,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,6 +50,8 @@ export class AgentPresenceService {
         await this.events.agentConnected({ ...agent, hostname: request.identity.hostname, ip }, now, manager);
       }
     });
+    // After the commit: the primary's poll sees the changed member (and may hand it work) now.
+    this.signal.notify(agent.zoneId);
     let lease = await this.election.currentLease(agent.zoneId);
     if (!isLeaseLive(lease, this.clock.now())) {
       lease = (await this.election.acquire(agent.zoneId, agent.id, 'lease-expired')).lease;

@@ -5,6 +5,7 @@ import { notFound } from '../common/errors/app-error';
 import { ElectionService } from '../election/election.service';
 import { iso } from '../common/http/iso';
 import { pageResult } from '../database/paging';
+import { WorkSignal } from '../work/work-signal';
 import { ZonesService } from '../zones/zones.service';
 import { holdsLease, roleOf, toAgent } from './agent.mapper';
 import { type AgentFilter, AgentsRepository } from './agents.repository';
@@ -17,6 +18,7 @@ export class AgentsService {
     private readonly zones: ZonesService,
     private readonly election: ElectionService,
     private readonly clock: Clock,
+    private readonly signal: WorkSignal,
   ) {}
 
   /**
@@ -30,6 +32,8 @@ export class AgentsService {
     if (!agent) throw notFound('AGENT_NOT_FOUND', `Agent of zone ${zoneId}`, agentKey);
     const now = this.clock.now();
     await this.agents.markRetired(agent.id, now);
+    // The primary's poll must stop counting it as a member that can take work.
+    this.signal.notify(zoneId);
     await this.election.retire(zoneId, agent.id);
     const retired = await this.agents.findInZone(zoneId, agent.id);
     return toAgent(retired ?? agent, 'secondary');

@@ -3,6 +3,7 @@ import { Clock } from '../common/clock/clock';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { TransactionRunner } from '../database/transaction-runner';
+import { WorkSignal } from '../work/work-signal';
 import { livenessVerdict } from './liveness-rules';
 import { type LivenessRow, LivenessRepository } from './liveness.repository';
 
@@ -32,6 +33,7 @@ export class AgentLiveness {
     private readonly repository: LivenessRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly signal: WorkSignal,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -60,8 +62,8 @@ export class AgentLiveness {
   }
 
   /** False when the agent was seen (or changed) since it was read. */
-  private change(agent: LivenessRow, to: 'suspect' | 'offline', now: Date): Promise<boolean> {
-    return this.transactions.run(async (manager) => {
+  private async change(agent: LivenessRow, to: 'suspect' | 'offline', now: Date): Promise<boolean> {
+    const changed = await this.transactions.run(async (manager) => {
       if (!(await this.repository.changeState(manager, agent, to, now))) return false;
       if (to === 'offline') {
         const silentMs = now.getTime() - (agent.lastSeenAt?.getTime() ?? now.getTime());
@@ -69,6 +71,9 @@ export class AgentLiveness {
       }
       return true;
     });
+    // After the commit: the zone's poll re-reads its agents, so a sighting revives this one at once.
+    if (changed) this.signal.notify(agent.zoneId);
+    return changed;
   }
 
   /**

@@ -102,8 +102,9 @@ export class TasksService {
       const created = await this.events.taskCreated(task, now, manager);
       return { taskId: task.id, callbackSecret: created.callbackSecret };
     });
-    // After the commit: a woken poll must find the task.
-    if (row.status === 'wait-polling') this.signal.notify(request.zoneId);
+    // After the commit: a woken poll must find the task. A timed task too: the zone's kept view
+    // (ZoneViews) holds when its next timed task falls due.
+    this.signal.notify(request.zoneId);
     const detail = await this.get(taskId);
     // The callback's signing secret is in this answer only; it is stored sealed.
     return callbackSecret ? { ...detail, callbackSecret } : detail;

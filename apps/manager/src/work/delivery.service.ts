@@ -22,6 +22,7 @@ import { AgentSightings, type Sighting } from './agent-sightings';
 import { toAssignment } from './assignment.mapper';
 import { WorkSignal } from './work-signal';
 import { type RunWithTask, WorkRepository } from './work.repository';
+import { ZoneViews } from './zone-views';
 import { assignmentKey, cancelKey, RecentDeliveries } from './recent-deliveries';
 
 /** A repeat (unacknowledged run, pending cancel) is re-sent at most this often when nothing else is new. */
@@ -34,6 +35,12 @@ function deliveryKeys(found: { assignments: { runId: number }[]; cancels: { runI
   ];
 }
 
+/**
+ * The reason a poll's hold ends with. Given none, abort() builds a DOMException with a stack trace
+ * on every poll, which showed up in the call path's CPU profile.
+ */
+const HOLD_ENDED = 'hold ended';
+
 /** At most this many waiting tasks are handed over per poll; the rest go with the next poll. */
 const CLAIM_LIMIT = 50;
 /** Timed tasks (schedule, retry backoff, next tick) looked at per poll, soonest first. */
@@ -44,6 +51,8 @@ interface Found {
   cancels: PollResponse['cancels'];
   /** When the zone's next timed task falls due, if one is waiting. */
   nextDueAt: Date | null;
+  /** Nothing waits in the zone: no waiting task (deliverable or not), no unacknowledged run, no cancel. */
+  idle: boolean;
 }
 
 /** Errors that only mean another writer moved the task first (a cancel, another manager's poll). */
@@ -78,6 +87,7 @@ export class DeliveryService {
   ) {}
 
   private readonly recent = new RecentDeliveries();
+  private readonly views = new ZoneViews();
 
   /**
    * Renews the lease first: a stale epoch is refused (409 STALE_EPOCH) before anything is read or
@@ -88,16 +98,16 @@ export class DeliveryService {
   async poll(caller: AgentPrincipal, request: PollRequest, closed: AbortSignal): Promise<PollResponse> {
     const lease = await this.election.renewIfNeeded(caller.zoneId, caller.agentId, request.epoch);
     const settings = this.config.agentSettings;
-    const agents = await this.work.zoneAgents(caller.zoneId);
+    const agents = await this.zoneAgents(caller.zoneId, request);
     const candidates = await this.seeZone(caller, request, agents);
     const hold = new AbortController();
-    const release = () => hold.abort();
+    const release = () => hold.abort(HOLD_ENDED);
     closed.addEventListener('abort', release, { once: true });
     // Started BEFORE looking for work, so a task created while this poll looks still wakes it.
     const woken = this.signal.wait(caller.zoneId, settings.pollWaitMs, hold.signal);
     let dueTimer: NodeJS.Timeout | undefined;
     try {
-      let found = await this.collect(caller, lease.epoch, candidates);
+      let found = await this.look(caller, lease.epoch, candidates);
       if (!this.isNews(found) && !closed.aborted) {
         let due = false;
         if (found.nextDueAt) {
@@ -111,7 +121,7 @@ export class DeliveryService {
         const notified = await woken;
         // Look again only when something changed: a notify or a timed task falling due. A hold that
         // simply ran out answers with what was found (this is the steady-state poll: one look).
-        if ((notified || due) && !closed.aborted) found = await this.collect(caller, lease.epoch, candidates);
+        if ((notified || due) && !closed.aborted) found = await this.look(caller, lease.epoch, candidates);
       }
       this.recent.markSent(deliveryKeys(found), this.clock.now().getTime());
       return {
@@ -123,7 +133,7 @@ export class DeliveryService {
       };
     } finally {
       clearTimeout(dueTimer);
-      hold.abort();
+      hold.abort(HOLD_ENDED);
       closed.removeEventListener('abort', release);
     }
   }
@@ -152,6 +162,22 @@ export class DeliveryService {
     const steps = await this.work.stepsOf([found.task.id]);
     const credentials = await this.credentials.resolveForZone(found.run.zoneId);
     return toAssignment(found.run, found.task, steps, credentials);
+  }
+
+  /**
+   * The zone's agents that were not retired: kept between polls until the zone's next change, or
+   * until the primary reaches a member they do not hold (it joined through another manager, say).
+   */
+  private async zoneAgents(zoneId: number, request: PollRequest): Promise<AgentEntity[]> {
+    const version = this.signal.version(zoneId);
+    const nowMs = this.clock.now().getTime();
+    const kept = this.views.agents(zoneId, version, nowMs);
+    const keys = new Set(kept?.map((agent) => agent.agentKey));
+    if (kept && request.members.every((member) => !member.reachable || keys.has(member.agentKey)))
+      return kept;
+    const agents = await this.work.zoneAgents(zoneId);
+    this.views.keepAgents(zoneId, version, agents, nowMs);
+    return agents;
   }
 
   /**
@@ -187,6 +213,26 @@ export class DeliveryService {
       }));
   }
 
+  /**
+   * The zone's work for this poll. A zone whose last look found it idle, with no change signalled
+   * since and no timed task due, is answered from memory: the steady-state poll reads nothing.
+   */
+  private async look(
+    caller: AgentPrincipal,
+    epoch: number,
+    candidates: readonly Candidate[],
+  ): Promise<Found> {
+    const { zoneId } = caller;
+    // Read before looking: a change committed while the look reads makes its outcome void.
+    const version = this.signal.version(zoneId);
+    const nowMs = this.clock.now().getTime();
+    const idle = this.views.idle(zoneId, version, nowMs);
+    if (idle) return { assignments: [], cancels: [], nextDueAt: idle.nextDueAt, idle: true };
+    const found = await this.collect(caller, epoch, candidates);
+    this.views.looked(zoneId, version, found, nowMs);
+    return found;
+  }
+
   private async collect(
     caller: AgentPrincipal,
     epoch: number,
@@ -194,16 +240,17 @@ export class DeliveryService {
   ): Promise<Found> {
     const { zoneId } = caller;
     const nextDueAt = await this.releaseDue(zoneId);
-    await this.claim(zoneId, epoch, candidates);
+    let waiting = await this.claim(zoneId, epoch, candidates);
     let pending = await this.work.pendingRuns(zoneId);
     if (await this.rescueStranded(pending, candidates)) {
-      await this.claim(zoneId, epoch, candidates);
+      waiting = await this.claim(zoneId, epoch, candidates);
       pending = await this.work.pendingRuns(zoneId);
     }
     await this.refence(pending, epoch);
     const assignments = await this.assignments(caller, pending);
     const cancels = await this.work.zoneCancels(zoneId);
-    return { assignments, cancels, nextDueAt };
+    const idle = waiting === 0 && pending.length === 0 && cancels.length === 0;
+    return { assignments, cancels, nextDueAt, idle };
   }
 
   /**
@@ -227,12 +274,13 @@ export class DeliveryService {
    * Hands the zone's waiting tasks over, oldest first: one transaction per task inserts its runs
    * and moves it `wait-polling → hand-over` (guarded; a task moved meanwhile is skipped). A task no
    * eligible agent fits stays waiting, visible, until one comes online. One task failing never
-   * keeps the others from being delivered.
+   * keeps the others from being delivered. Returns how many waiting tasks it saw (unknown without
+   * candidates: counted as one, so the zone is not taken for idle).
    */
-  private async claim(zoneId: number, epoch: number, candidates: readonly Candidate[]): Promise<void> {
-    if (candidates.length === 0) return;
+  private async claim(zoneId: number, epoch: number, candidates: readonly Candidate[]): Promise<number> {
+    if (candidates.length === 0) return 1;
     const waiting = await this.work.waitingTasks(zoneId, CLAIM_LIMIT);
-    if (waiting.length === 0) return;
+    if (waiting.length === 0) return 0;
     const counts = await this.work.activeRunCounts(zoneId);
     const pool = candidates.map((candidate) => ({
       ...candidate,
@@ -252,6 +300,7 @@ export class DeliveryService {
           this.logger.error(`Task ${task.id} could not be handed over: ${messageOf(error)}`);
       }
     }
+    return waiting.length;
   }
 
   private async handOver(task: TaskEntity, agents: readonly Candidate[], epoch: number): Promise<void> {

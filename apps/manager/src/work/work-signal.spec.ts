@@ -14,6 +14,15 @@ describe('WorkSignal', () => {
     expect(signal.waiting(1)).toBe(0);
   });
 
+  it('counts every wake of a zone in its version, with or without a waiting poll', () => {
+    const signal = new WorkSignal();
+    expect(signal.version(1)).toBe(0);
+    signal.notify(1);
+    signal.wake(1); // a wake-up relayed from another manager counts the same
+    expect(signal.version(1)).toBe(2);
+    expect(signal.version(2)).toBe(0);
+  });
+
   it('leaves the waits of other zones alone', async () => {
     vi.useFakeTimers();
     const signal = new WorkSignal();

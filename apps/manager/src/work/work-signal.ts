@@ -10,10 +10,15 @@ type Waiter = (woken: boolean) => void;
  * `notify` wakes the polls this manager holds and hands the zone to the relay, if one is set: with
  * RabbitMQ the wake-up relay (messaging feature) publishes it so other managers holding the zone's
  * poll wake too, and calls `wake` for wake-ups from other managers. Callers do not change.
+ *
+ * Every wake also bumps the zone's version: what the poll keeps of a zone between polls
+ * (ZoneViews) is valid only for the version it was read under. So notify after EVERY commit that
+ * can give a zone work or change its agents, even when no poll is waiting.
  */
 @Injectable()
 export class WorkSignal {
   private readonly waiters = new Map<number, Set<Waiter>>();
+  private readonly versions = new Map<number, number>();
   private relay: ((zoneId: number) => void) | null = null;
 
   /** Call AFTER the transaction that made the work visible commits, or a woken poll finds nothing. */
@@ -30,8 +35,14 @@ export class WorkSignal {
     };
   }
 
+  /** Counts the zone's wakes: a value read before a look and unchanged after it means nothing was signalled meanwhile. */
+  version(zoneId: number): number {
+    return this.versions.get(zoneId) ?? 0;
+  }
+
   /** Releases every wait of the zone held by this process. */
   wake(zoneId: number): void {
+    this.versions.set(zoneId, this.version(zoneId) + 1);
     const waiting = this.waiters.get(zoneId);
     if (!waiting) return;
     this.waiters.delete(zoneId);

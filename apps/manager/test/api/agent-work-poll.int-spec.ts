@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentEntity } from '../../src/agents/agent.entity';
 import { ZoneLeaseEntity } from '../../src/election/zone-lease.entity';
 import { EventEntity } from '../../src/events/event.entity';
@@ -169,6 +170,19 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
       ]);
     });
 
+    it('releases a scheduled task created after the zone was found idle, when it falls due', async () => {
+      const zone = await world.zoneWith(0);
+      expect((await world.poll(zone)).body.assignments).toEqual([]); // the zone is kept as idle
+      const task = await world.createTask({
+        zoneId: zone.zoneId,
+        schedule: new Date(Date.now() + 400).toISOString(),
+      });
+      const started = Date.now();
+      const response = await world.poll(zone);
+      expect(response.body.assignments.map((a: { taskId: number }) => a.taskId)).toEqual([task.id]);
+      expect(Date.now() - started).toBeLessThan(POLL_WAIT_MS);
+    });
+
     it('hands a task over once when two polls race for it', async () => {
       const zone = await world.zoneWith(0);
       const task = await world.createTask({ zoneId: zone.zoneId });
@@ -305,6 +319,32 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
       expect((await t.dataSource.manager.findOneByOrFail(AgentEntity, { id: joined.row.id })).state).toBe(
         'online',
       );
+    });
+
+    it('gives a retired agent no more work, though the poll kept its zone’s agents', async () => {
+      const zone = await world.zoneWith(1, { secondaries: [{ labels: { gpu: 'yes' } }] });
+      const [secondary] = zone.secondaries;
+      const unreachable = {
+        members: [{ agentKey: secondary?.row.agentKey, reachable: false, runningTasks: 0 }],
+      };
+      // Only the secondary fits; while the primary cannot reach it, the task waits.
+      const task = await world.createTask({
+        zoneId: zone.zoneId,
+        target: { kind: 'labels', labels: { gpu: 'yes' } },
+      });
+      expect((await world.poll(zone, unreachable)).body.assignments).toEqual([]);
+      const retired = await t.call(
+        'POST',
+        `/api/v1/zones/${zone.zoneId}/agents/${secondary?.row.agentKey}/retire`,
+        { token: world.operator },
+      );
+      expect(retired.status).toBe(200);
+      const response = await world.poll(zone); // the retired agent still answers on the LAN
+      expect(response.body.assignments).toEqual([]);
+      expect(response.body.members.map((m: { agentKey: string }) => m.agentKey)).toEqual([
+        zone.primary.row.agentKey,
+      ]);
+      expect((await world.task(task.id)).status).toBe('wait-polling');
     });
 
     it('gives an all task one run per eligible agent', async () => {
@@ -484,6 +524,24 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
       expect(connects.map((event) => event.agentId)).toEqual([seen?.row.id]);
     });
 
+    it('reads nothing from the database in steady state, and still hands over new work at once', async () => {
+      const zone = await world.zoneWith(1);
+      await world.poll(zone); // a full look: the zone is idle, which the manager keeps
+      const queries = spyOnQueries(t.dataSource);
+      try {
+        expect((await world.poll(zone)).body.assignments).toEqual([]);
+        expect(queries.count()).toBe(0);
+      } finally {
+        await queries.restore();
+      }
+      // Creating the task signals the zone, so the kept "idle" no longer counts.
+      const task = await world.createTask({ zoneId: zone.zoneId });
+      const started = Date.now();
+      const response = await world.poll(zone);
+      expect(Date.now() - started).toBeLessThan(POLL_WAIT_MS / 2);
+      expect(response.body.assignments.map((a: { taskId: number }) => a.taskId)).toEqual([task.id]);
+    });
+
     it('writes nothing to the database in steady state', async () => {
       const zone = await world.zoneWith(1);
       await world.poll(zone); // first poll: renews the lease and records the agents once
@@ -508,3 +566,23 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
     });
   });
 });
+
+/**
+ * Counts the SQL statements the data source runs from now on. SQLite has one shared query runner
+ * (wrapped by the access gate, so its own `query` is spied on); MySQL creates a runner per query,
+ * so their class's `query` is.
+ */
+function spyOnQueries(dataSource: DataSource): { count(): number; restore(): Promise<void> } {
+  const runner: QueryRunner = dataSource.createQueryRunner();
+  const owner: { query: QueryRunner['query'] } = Object.prototype.hasOwnProperty.call(runner, 'query')
+    ? runner
+    : Object.getPrototypeOf(runner);
+  const spy = vi.spyOn(owner, 'query');
+  return {
+    count: () => spy.mock.calls.length,
+    restore: async () => {
+      spy.mockRestore();
+      if (dataSource.options.type !== 'better-sqlite3') await runner.release();
+    },
+  };
+}
