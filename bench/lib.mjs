@@ -266,3 +266,189 @@ export function writeResult(scenario, parameters, results) {
   );
   return file;
 }
+
+// ---- MariaDB (scenarios 4 and 5): a fresh database per scenario, and the raw commit-rate baseline ----
+// The server (no database in the path); the same default and override as the manager's integration tests.
+export const MARIADB_ROOT_URL =
+  process.env.OUTPOST_BENCH_MARIADB_URL ||
+  process.env.OUTPOST_TEST_MYSQL_URL ||
+  'mysql://root@127.0.0.1:3306';
+
+/** MARIADB_ROOT_URL with `database` as its path (and `scheme` as its protocol). */
+async function databaseUrl(database, scheme = 'mysql:') {
+  const { URL } = await import('node:url');
+  const url = new URL(MARIADB_ROOT_URL);
+  url.pathname = `/${database}`;
+  url.protocol = scheme;
+  return url.toString();
+}
+
+/**
+ * Creates `outpost_bench_<hex>` on the bench MariaDB (dropped by cleanupAll(), also on failure) and
+ * returns its name and the OUTPOST_DATABASE_URL for the manager (`mariadb://` picks the dialect).
+ */
+export async function createBenchDatabase() {
+  const { createConnection } = await import('mysql2/promise');
+  const { randomBytes } = await import('node:crypto');
+  const name = `outpost_bench_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection(MARIADB_ROOT_URL);
+  try {
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.end();
+  }
+  onCleanup(async () => {
+    const connection = await createConnection(MARIADB_ROOT_URL);
+    try {
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    } finally {
+      await connection.end();
+    }
+  });
+  return { name, url: await databaseUrl(name, 'mariadb:') };
+}
+
+/**
+ * The raw single-row commit rate of the bench MariaDB: `connections` loops each INSERT one row into
+ * a scratch InnoDB table per autocommit statement (one commit each), for `durationMs` after
+ * `warmupMs`. Returns commits/s and per-commit latency; the table is dropped afterwards.
+ */
+export async function measureCommitRate(
+  database,
+  { connections = 16, durationMs = 10_000, warmupMs = 1_000 } = {},
+) {
+  const { createPool } = await import('mysql2/promise');
+  const pool = createPool({ uri: await databaseUrl(database), connectionLimit: connections });
+  try {
+    await pool.query(
+      'CREATE TABLE bench_commit_rate (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(64) NOT NULL, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+    );
+    const [[settings]] = await pool.query(
+      'SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS flushLogAtTrxCommit, @@log_bin AS logBin, @@sync_binlog AS syncBinlog',
+    );
+    const started = Date.now();
+    const measureFrom = started + warmupMs;
+    const measureTo = measureFrom + durationMs;
+    let commits = 0;
+    const latencies = [];
+    const loop = async (i) => {
+      const connection = await pool.getConnection();
+      try {
+        for (let n = 0; Date.now() < measureTo; n += 1) {
+          const before = process.hrtime.bigint();
+          await connection.execute('INSERT INTO bench_commit_rate (payload, created_at) VALUES (?, NOW(3))', [
+            `c${i}-${n}`,
+          ]);
+          const now = Date.now();
+          if (now >= measureFrom && now < measureTo) {
+            commits += 1;
+            latencies.push(Number(process.hrtime.bigint() - before) / 1e6);
+          }
+        }
+      } finally {
+        connection.release();
+      }
+    };
+    await Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
+    await pool.query('DROP TABLE bench_commit_rate');
+    return {
+      connections,
+      durationMs,
+      commits,
+      commitsPerSec: round(commits / (durationMs / 1000), 1),
+      p50Ms: round(percentile(latencies, 50), 2),
+      p99Ms: round(percentile(latencies, 99), 2),
+      server: settings,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Every task of the manager (newest first), paged through `GET /api/v1/tasks` (summaries). */
+export async function listAllTasks(manager, query = '') {
+  const tasks = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await manager.ok(
+      'GET',
+      `/api/v1/tasks?pageSize=500&page=${page}${query ? `&${query}` : ''}`,
+    );
+    tasks.push(...answer.items);
+    if (answer.items.length < 500 || tasks.length >= answer.total) return tasks;
+  }
+}
+
+export const TERMINAL_TASK_STATUSES = [
+  'complete',
+  'failed',
+  'failed-recover',
+  'canceled',
+  'stopped',
+  'timeout',
+];
+
+/** How many of the manager's tasks are terminal (one cheap count query). */
+export async function terminalTaskCount(manager) {
+  return (await manager.ok('GET', `/api/v1/tasks?pageSize=1&status=${TERMINAL_TASK_STATUSES.join(',')}`))
+    .total;
+}
+
+/** CPU time (user + system) a process used so far, in seconds, from /proc (Linux; CLK_TCK 100). */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Samples the CPU use of named pids over a window: `stop()` returns { name: percent of one core }. */
+export function cpuMeter(pids) {
+  const safe = (pid) => {
+    try {
+      return cpuSeconds(pid);
+    } catch {
+      return NaN;
+    }
+  };
+  const started = Date.now();
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, safe(pid)]));
+  const self = process.cpuUsage();
+  return {
+    stop() {
+      const seconds = (Date.now() - started) / 1000;
+      const used = Object.fromEntries(
+        Object.entries(pids).map(([name, pid]) => [
+          name,
+          round(((safe(pid) - before[name]) / seconds) * 100, 0),
+        ]),
+      );
+      const mine = process.cpuUsage(self);
+      used.bench = round(((mine.user + mine.system) / 1e6 / seconds) * 100, 0);
+      return used;
+    },
+  };
+}
+
+/** The local MariaDB server's pid, if its pid file is readable (for cpuMeter); else null. */
+export function mariadbPid() {
+  for (const file of ['/run/mysqld/mysqld.pid', '/var/run/mysqld/mysqld.pid']) {
+    try {
+      return Number(readFileSync(file, 'utf8').trim()) || null;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+/** Server-wide statement counters of the bench MariaDB (SHOW GLOBAL STATUS), to count statements per task. */
+export async function mariadbCounters() {
+  const { createConnection } = await import('mysql2/promise');
+  const connection = await createConnection(MARIADB_ROOT_URL);
+  try {
+    const [rows] = await connection.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit', 'Com_begin', 'Handler_commit', 'Innodb_data_fsyncs')",
+    );
+    return Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]));
+  } finally {
+    await connection.end();
+  }
+}

@@ -14,6 +14,8 @@ const scenarios = [
   ['call-path', () => import('./call-path.mjs')],
   ['dispatch', () => import('./dispatch.mjs')],
   ['memory', () => import('./memory.mjs')],
+  ['throughput', () => import('./throughput.mjs')],
+  ['failover', () => import('./failover.mjs')],
 ];
 
 const only = process.argv
