@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -12,9 +13,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(PRINCIPAL_RESOLVER) private readonly resolver: PrincipalResolver,
   ) {
+    // A KeyObject made once: given the secret as a string, jsonwebtoken first tries it as a public
+    // key on every request (a throw and a catch), a measurable share of each API call's CPU.
+    // passport-jwt's types only name string | Buffer, but it hands the key to jsonwebtoken as is.
+    const key = createSecretKey(Buffer.from(config.jwtSecret, 'utf8')) as unknown as Buffer;
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      secretOrKeyProvider: (_request: unknown, _token: unknown, done: (error: null, key: Buffer) => void) =>
+        done(null, key),
       algorithms: ['HS256'],
       ignoreExpiration: false,
       issuer: 'outpost',
