@@ -1,5 +1,6 @@
 import { AGENT_PROTOCOL_VERSION, lanPaths } from '@outpost/shared';
 import { startAgent, type AgentHandle } from './agent';
+import { httpCall } from './client/http-call';
 import { classifyError, defaultBackoff } from './client/retry';
 import {
   ConfigError,
@@ -178,8 +179,10 @@ function describeRole(runtime: Awaited<ReturnType<typeof readRuntimeSnapshot>>, 
 
 async function probeHealth(port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}${lanPaths.health}`, {
-      signal: AbortSignal.timeout(1_000),
+    const response = await httpCall(`http://127.0.0.1:${port}${lanPaths.health}`, {
+      method: 'GET',
+      headers: {},
+      timeoutMs: 1_000,
     });
     return response.ok;
   } catch {

@@ -26,6 +26,7 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { AGENT_VERSION } from '../version';
 import { CallAbortedError, ManagerHttpError, ManagerReplyError, ManagerUnreachableError } from './errors';
+import { describeHttpError, httpCall, HttpTimeoutError, type HttpReply } from './http-call';
 
 const routes = agentProtocolRoutes;
 
@@ -179,25 +180,22 @@ export class ManagerClient {
     if (input.body !== undefined) headers['content-type'] = 'application/json';
     if (input.token) headers.authorization = `Bearer ${input.token}`;
 
-    const timeout = AbortSignal.timeout(input.timeoutMs ?? this.timeoutMs);
-    const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
-    let response: Response;
-    let text: string;
+    let response: HttpReply;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await httpCall(`${this.baseUrl}${path}`, {
         method: route.method,
         headers,
         body: input.body === undefined ? undefined : JSON.stringify(input.body),
-        signal,
+        timeoutMs: input.timeoutMs ?? this.timeoutMs,
+        signal: input.signal,
       });
-      text = await response.text();
     } catch (error) {
       if (input.signal?.aborted) throw new CallAbortedError(route.id);
-      if (timeout.aborted) throw new ManagerUnreachableError(route.id, 'timed out');
-      throw new ManagerUnreachableError(route.id, describeFetchError(error));
+      if (error instanceof HttpTimeoutError) throw new ManagerUnreachableError(route.id, 'timed out');
+      throw new ManagerUnreachableError(route.id, describeHttpError(error));
     }
 
-    const json = parseJson(text);
+    const json = parseJson(response.text);
     if (!response.ok) {
       const problem = problemBodySchema.safeParse(json);
       if (problem.success) {
@@ -230,17 +228,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
-function describeFetchError(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: unknown }).cause;
-    if (cause instanceof Error) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      return code ? `${code} ${cause.message}` : cause.message;
-    }
-    return error.message;
-  }
-  return String(error);
 }

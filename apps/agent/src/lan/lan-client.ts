@@ -8,6 +8,7 @@ import {
   type LanPingResponse,
 } from '@outpost/shared';
 import { z } from 'zod';
+import { httpCall, HttpTimeoutError, type HttpReply } from '../client/http-call';
 import { signLanRequest } from './lan-signature';
 
 /** The contract has no schema for the cancel answer; this is what LanServer sends. */
@@ -69,26 +70,24 @@ export class LanClient {
       [PROTOCOL_HEADER]: String(AGENT_PROTOCOL_VERSION),
     };
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let text: string;
+    let response: HttpReply;
     try {
-      response = await fetch(`${peerBase(peer)}${path}`, {
+      response = await httpCall(`${peerBase(peer)}${path}`, {
         method,
         headers,
         body: payload === undefined ? undefined : body,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        timeoutMs,
+        signal,
       });
-      text = await response.text();
     } catch (error) {
       throw new LanCallError(
-        `${path} on ${peerBase(peer)}: ${timeout.aborted ? 'timed out' : errorText(error)}`,
+        `${path} on ${peerBase(peer)}: ${error instanceof HttpTimeoutError ? 'timed out' : errorText(error)}`,
       );
     }
     if (!response.ok) throw new LanCallError(`${path} on ${peerBase(peer)}: HTTP ${response.status}`);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(response.text);
     } catch {
       throw new LanCallError(`${path} on ${peerBase(peer)}: reply is not JSON`);
     }
@@ -103,8 +102,11 @@ export function peerBase(peer: LanPeer): string {
   return `http://${host}:${peer.port}`;
 }
 
+/** The socket error's code (ECONNREFUSED, EHOSTUNREACH, ...), else its message. */
 function errorText(error: unknown): string {
-  const cause = error instanceof Error ? (error as Error & { cause?: unknown }).cause : undefined;
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as Error & { cause?: unknown }).cause;
+  const source = cause instanceof Error ? cause : error;
+  const code = (source as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? code : source.message;
 }
