@@ -125,8 +125,8 @@ async function startServer(name, codeFor, bodyBytes) {
 export async function run({ quick }) {
   const parameters = {
     concurrency: quick ? 16 : 64,
-    durationMs: quick ? 3_000 : 10_000,
-    warmupMs: quick ? 1_000 : 2_000,
+    durationMs: quick ? 2_000 : 10_000,
+    warmupMs: quick ? 500 : 2_000,
     rounds: quick ? 1 : 3,
     managerEnv: { OUTPOST_AGENT_POLL_WAIT_MS: '0', OUTPOST_AGENT_LEASE_TTL_MS: '60000' },
   };

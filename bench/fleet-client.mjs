@@ -17,7 +17,7 @@ class SimProcess {
   pending = new Map();
   names = new Set(); // agents hosted here
 
-  constructor(label, execLog, { stepDelayMs = 0, nodeArgs = [] } = {}) {
+  constructor(label, execLog, { stepDelayMs = 0, nodeArgs = [], env = {} } = {}) {
     this.label = label;
     this.execLog = execLog;
     this.child = fork(SIM, [], {
@@ -27,6 +27,7 @@ class SimProcess {
         HOME: os.tmpdir(),
         OUTPOST_SIM_EXEC_LOG: execLog,
         OUTPOST_SIM_STEP_DELAY_MS: String(stepDelayMs),
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -118,17 +119,31 @@ export class Fleet {
       stepDelayMs = 0,
       namePrefix = 'fleet',
       nodeArgs = [],
+      /** Extra environment of the simulator processes (e.g. OUTPOST_SIM_TIME_CALLS=1). */
+      simEnv = {},
+      /** Zones (and their join tokens) created this many at a time; 1 keeps the creation order strict. */
+      setupConcurrency = 1,
     },
   ) {
     const fleet = new Fleet();
     fleet.manager = manager;
     fleet.stepDelayMs = stepDelayMs;
     fleet.nodeArgs = nodeArgs;
+    fleet.simEnv = simEnv;
     fleet.dir = tempDir('outpost-bench-fleet-');
+    const created = new Array(zones);
+    for (let from = 0; from < zones; from += setupConcurrency) {
+      const batch = Array.from({ length: Math.min(setupConcurrency, zones - from) }, (_, i) => from + i);
+      await Promise.all(
+        batch.map(async (z) => {
+          const zoneId = await manager.createZone(`${namePrefix}-${z}`);
+          created[z] = { zoneId, joinToken: await manager.joinToken(zoneId, agentsPerZone) };
+        }),
+      );
+    }
     const specs = [];
     for (let z = 0; z < zones; z += 1) {
-      const zoneId = await manager.createZone(`${namePrefix}-${z}`);
-      const joinToken = await manager.joinToken(zoneId, agentsPerZone);
+      const { zoneId, joinToken } = created[z];
       fleet.zones.push({ zoneId, agentKeys: [] });
       for (let a = 0; a < agentsPerZone; a += 1) {
         const name = `z${z}-a${a}`;
@@ -171,7 +186,11 @@ export class Fleet {
 
   spawn(label) {
     const execLog = path.join(this.dir, `executions-${label}.log`);
-    const sim = new SimProcess(label, execLog, { stepDelayMs: this.stepDelayMs, nodeArgs: this.nodeArgs });
+    const sim = new SimProcess(label, execLog, {
+      stepDelayMs: this.stepDelayMs,
+      nodeArgs: this.nodeArgs,
+      env: this.simEnv,
+    });
     this.sims.push(sim);
     this.execLogs.push(execLog);
     return sim;
@@ -311,6 +330,16 @@ export class Fleet {
   async fatalErrors() {
     const lists = await Promise.all(this.sims.filter((sim) => sim.running).map((sim) => sim.call('fatal')));
     return lists.flat();
+  }
+
+  /**
+   * Each running simulator's timed agent calls since its last reset (fleet-sim.mjs `calls`; timing
+   * needs `simEnv: { OUTPOST_SIM_TIME_CALLS: '1' }`): [{ label, pid, ...report }].
+   */
+  async callReports({ reset = false } = {}) {
+    const running = this.sims.filter((sim) => sim.running);
+    const reports = await Promise.all(running.map((sim) => sim.call('calls', { reset }, 60_000)));
+    return reports.map((report, i) => ({ label: running[i].label, pid: running[i].child.pid, ...report }));
   }
 
   async stop() {

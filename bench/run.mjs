@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /* global process, console */
-// Entry: node bench/run.mjs [--quick] [--only=a,b] [--profile] — runs the built scenarios in order;
+// Entry: node bench/run.mjs [--quick] [--only=a,b] [--profile] [--list] — runs the built scenarios in order;
 // exits non-zero only if one crashed. --profile writes a V8 CPU profile of every manager started
 // to bench/results/profiles/ (open it in Chrome DevTools → Performance, or VS Code).
 import path from 'node:path';
@@ -16,7 +16,14 @@ const scenarios = [
   ['memory', () => import('./memory.mjs')],
   ['throughput', () => import('./throughput.mjs')],
   ['failover', () => import('./failover.mjs')],
+  ['fleet', () => import('./fleet.mjs')],
 ];
+
+// --list: the scenario names, one per line (scripts/test.sh checks each wrote its results).
+if (process.argv.includes('--list')) {
+  console.log(scenarios.map(([name]) => name).join('\n'));
+  process.exit(0);
+}
 
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))

@@ -45,7 +45,7 @@ node_modules/.bin/vitest run --project e2e \
 step "benchmarks, quick mode (checked for running and writing results, not for speed)"
 rm -f bench/results/*.json
 node bench/run.mjs --quick || status=$?
-for scenario in call-path dispatch memory; do
+for scenario in $(node bench/run.mjs --list); do
   [ -s "bench/results/$scenario.json" ] || { echo "bench/results/$scenario.json was not written" >&2; status=1; }
 done
 
