@@ -26,7 +26,7 @@ function readRss(pid) {
 }
 
 export async function run({ quick }) {
-  const parameters = { settleMs: 5_000, samples: quick ? 1 : 5, sampleEveryMs: 1_000 };
+  const parameters = { settleMs: quick ? 2_000 : 5_000, samples: quick ? 1 : 5, sampleEveryMs: 1_000 };
   /** The median reading by VmRSS (with its split from the same reading). */
   const sampleRss = async (pid) => {
     const readings = [];
