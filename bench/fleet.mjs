@@ -658,7 +658,7 @@ function report(parameters, results, biggest) {
     );
   }
   console.log(
-    `largest fleet with p99 ≤ ${P99_BUDGET_MS} ms and no errors: ${results.largestFleetWithinP99 || 'none'} agents; ` +
+    `largest fleet with p99 ≤ ${P99_BUDGET_MS} ms and no errors: ${results.largestFleetWithinP99 ? `${results.largestFleetWithinP99} agents` : 'none of the sizes measured'}; ` +
       `search ended: ${results.searchEnded}` +
       (results.limitedBy ? ` — limited by ${results.limitedBy}` : ''),
   );
