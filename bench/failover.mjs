@@ -8,7 +8,7 @@ import { Fleet } from './fleet-client.mjs';
 import {
   Manager,
   ROOT,
-  TERMINAL_TASK_STATUSES,
+  isTerminalTaskStatus,
   cpuMeter,
   createBenchDatabase,
   listAllTasks,
@@ -170,7 +170,7 @@ export async function run({ quick }) {
   for (const task of tasks) byStatus[task.status] = (byStatus[task.status] ?? 0) + 1;
   // Lost: a created task not terminal after the drain, or one the manager no longer lists at all.
   const listed = new Map(tasks.map((task) => [task.id, task]));
-  const lost = created.filter(({ id }) => !TERMINAL_TASK_STATUSES.includes(listed.get(id)?.status));
+  const lost = created.filter(({ id }) => !isTerminalTaskStatus(listed.get(id)?.status));
   const perRun = new Map();
   const runsPerTask = new Map();
   for (const e of executions) {
@@ -185,9 +185,7 @@ export async function run({ quick }) {
   const tasksExecutedTwice = [...runsPerTask].filter(([, runs]) => runs.size > 1).map(([taskId]) => taskId);
   // Failed runs say why (e.g. "agent restarted during the run" for a run the killed primary held).
   const failedReasons = {};
-  for (const task of tasks.filter(
-    (t) => t.status !== 'complete' && TERMINAL_TASK_STATUSES.includes(t.status),
-  )) {
+  for (const task of tasks.filter((t) => t.status !== 'complete' && isTerminalTaskStatus(t.status))) {
     const detail = await manager.ok('GET', `/api/v1/tasks/${task.id}`);
     for (const run of detail.runs) {
       const key = `${run.status}: ${run.error ?? ''}`;

@@ -2,6 +2,7 @@
 // Shared helpers for the benchmark scenarios: stats, child processes (built manager/agent), results.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -378,19 +379,19 @@ export async function listAllTasks(manager, query = '') {
   }
 }
 
-export const TERMINAL_TASK_STATUSES = [
-  'complete',
-  'failed',
-  'failed-recover',
-  'canceled',
-  'stopped',
-  'timeout',
-];
+/** Terminal task statuses: the shared contract's list, from the built libs/shared (read on first use, after assertBuilt). */
+export function isTerminalTaskStatus(status) {
+  return terminalStatuses().includes(status);
+}
+let terminal = null;
+function terminalStatuses() {
+  terminal ??= [...createRequire(import.meta.url)('@outpost/shared').terminalTaskStatuses];
+  return terminal;
+}
 
 /** How many of the manager's tasks are terminal (one cheap count query). */
 export async function terminalTaskCount(manager) {
-  return (await manager.ok('GET', `/api/v1/tasks?pageSize=1&status=${TERMINAL_TASK_STATUSES.join(',')}`))
-    .total;
+  return (await manager.ok('GET', `/api/v1/tasks?pageSize=1&status=${terminalStatuses().join(',')}`)).total;
 }
 
 /** CPU time (user + system) a process used so far, in seconds, from /proc (Linux; CLK_TCK 100). */

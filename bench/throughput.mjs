@@ -4,7 +4,7 @@
 import { Fleet } from './fleet-client.mjs';
 import {
   Manager,
-  TERMINAL_TASK_STATUSES,
+  isTerminalTaskStatus,
   cpuMeter,
   createBenchDatabase,
   listAllTasks,
@@ -153,7 +153,7 @@ export async function run({ quick }) {
     targetTasksPerSec: 1_000,
     totalCreated: tasks.length,
     byStatus,
-    notTerminalAfterDrain: tasks.filter((t) => !TERMINAL_TASK_STATUSES.includes(t.status)).length,
+    notTerminalAfterDrain: tasks.filter((t) => !isTerminalTaskStatus(t.status)).length,
     drained,
     createErrors: createErrors.length,
     createErrorSamples: createErrors.slice(0, 5),
