@@ -7,8 +7,8 @@ import { TaskScheduler } from '../../src/scheduling/task-scheduler.service';
 import { TaskEntity } from '../../src/tasks/task.entity';
 import { AgentSightings } from '../../src/work/agent-sightings';
 import { RunReaper } from '../../src/work/run-reaper';
-import { ManualClock } from '../testing/manual-clock';
-import { startTestApp, type TestApp } from '../testing/test-app';
+import type { ManualClock } from '../testing/manual-clock';
+import type { TestApp } from '../testing/test-app';
 import { testDatabaseKinds } from '../testing/test-database';
 import { WorkerWorld } from './worker-world';
 
@@ -23,13 +23,8 @@ describe.each(testDatabaseKinds())('agent liveness on %s', (kind) => {
   let epoch = 100;
 
   beforeAll(async () => {
-    clock = new ManualClock(new Date());
-    t = await startTestApp(
-      kind,
-      { OUTPOST_AGENT_POLL_WAIT_MS: '300', OUTPOST_AGENT_LEASE_TTL_MS: '20000' },
-      { clock },
-    );
-    world = new WorkerWorld(t, await t.tokenFor('operator'), clock);
+    world = await WorkerWorld.start(kind);
+    ({ t, clock } = world);
     liveness = t.app.get(AgentLiveness);
   });
   afterAll(() => t?.close());

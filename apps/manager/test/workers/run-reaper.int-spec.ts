@@ -3,8 +3,8 @@ import { type TaskRunEntity } from '../../src/tasks/task-run.entity';
 import { RunReaper } from '../../src/work/run-reaper';
 import { RunReaperRepository } from '../../src/work/run-reaper.repository';
 import { WorkSignal } from '../../src/work/work-signal';
-import { ManualClock } from '../testing/manual-clock';
-import { startTestApp, type TestApp } from '../testing/test-app';
+import type { ManualClock } from '../testing/manual-clock';
+import type { TestApp } from '../testing/test-app';
 import { testDatabaseKinds } from '../testing/test-database';
 import { WorkerWorld } from './worker-world';
 
@@ -18,13 +18,8 @@ describe.each(testDatabaseKinds())('run reaper on %s', (kind) => {
   let reaper: RunReaper;
 
   beforeAll(async () => {
-    clock = new ManualClock(new Date());
-    t = await startTestApp(
-      kind,
-      { OUTPOST_AGENT_POLL_WAIT_MS: '300', OUTPOST_AGENT_LEASE_TTL_MS: '20000' },
-      { clock },
-    );
-    world = new WorkerWorld(t, await t.tokenFor('operator'), clock);
+    world = await WorkerWorld.start(kind);
+    ({ t, clock } = world);
     reaper = t.app.get(RunReaper);
   });
   afterAll(() => t?.close());

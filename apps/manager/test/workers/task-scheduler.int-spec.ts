@@ -5,8 +5,8 @@ import { TaskRelease } from '../../src/tasks/task-release';
 import { TaskEntity } from '../../src/tasks/task.entity';
 import { WorkSignal } from '../../src/work/work-signal';
 import type { TestZone } from '../api/agent-work.fixtures';
-import { ManualClock } from '../testing/manual-clock';
-import { startTestApp, type TestApp } from '../testing/test-app';
+import type { ManualClock } from '../testing/manual-clock';
+import type { TestApp } from '../testing/test-app';
 import { testDatabaseKinds } from '../testing/test-database';
 import { WorkerWorld } from './worker-world';
 
@@ -19,13 +19,8 @@ describe.each(testDatabaseKinds())('task scheduler on %s', (kind) => {
   let scheduler: TaskScheduler;
 
   beforeAll(async () => {
-    clock = new ManualClock(new Date());
-    t = await startTestApp(
-      kind,
-      { OUTPOST_AGENT_POLL_WAIT_MS: '200', OUTPOST_AGENT_LEASE_TTL_MS: '20000' },
-      { clock },
-    );
-    world = new WorkerWorld(t, await t.tokenFor('operator'), clock);
+    world = await WorkerWorld.start(kind, 200);
+    ({ t, clock } = world);
     scheduler = t.app.get(TaskScheduler);
   });
   afterAll(() => t?.close());

@@ -4,8 +4,9 @@ import { ZoneLeaseEntity } from '../../src/election/zone-lease.entity';
 import { EventEntity } from '../../src/events/event.entity';
 import { TaskRunEntity } from '../../src/tasks/task-run.entity';
 import { statusItem, type TestAgent, type TestZone, WorkWorld } from '../api/agent-work.fixtures';
-import type { ManualClock } from '../testing/manual-clock';
-import type { TestApp } from '../testing/test-app';
+import { ManualClock } from '../testing/manual-clock';
+import { startTestApp, type TestApp } from '../testing/test-app';
+import type { TestDatabaseKind } from '../testing/test-database';
 
 /**
  * The agent-work fixtures on a manager whose business clock the test moves: leases, sightings and
@@ -18,6 +19,25 @@ export class WorkerWorld extends WorkWorld {
     readonly clock: ManualClock,
   ) {
     super(t, operator);
+  }
+
+  /**
+   * A manager on a manual clock with a short poll hold and a long lease (the workers' tests move
+   * the clock, not the wall time), and the fixtures on it. Close `world.t` in afterAll.
+   */
+  static async start(kind: TestDatabaseKind, pollWaitMs = 300): Promise<WorkerWorld> {
+    const clock = new ManualClock(new Date());
+    const t = await startTestApp(
+      kind,
+      { OUTPOST_AGENT_POLL_WAIT_MS: String(pollWaitMs), OUTPOST_AGENT_LEASE_TTL_MS: '20000' },
+      { clock },
+    );
+    try {
+      return new WorkerWorld(t, await t.tokenFor('operator'), clock);
+    } catch (error) {
+      await t.close();
+      throw error;
+    }
   }
 
   /** Gives the zone to the agent at that epoch, valid for an hour of the test's clock. */
