@@ -142,7 +142,7 @@ describe('election and roles (against a fake manager)', () => {
     await waitFor(() => b.runner.started.length === 1, 'B runs it');
     expect(b.runner.started[0]?.credentials).toEqual({ DB_PASSWORD: 'secret-value-1234' });
     expect(a.runner.started).toEqual([]);
-    expect(manager.callsOf('agentGetRun', b.handle.agentKey).map((c) => c.status)).toEqual([200]);
+    expect(manager.callsOf('agentAcceptRun', b.handle.agentKey).map((c) => c.status)).toEqual([200]);
     // B reports its own run.
     await waitFor(
       () => manager.accepted.some((i) => i.runId === 100 && i.kind === 'status'),

@@ -139,7 +139,7 @@ describe('ManagerClient', () => {
 
   it('fills path parameters', async () => {
     handler = () => ({ status: 404, body: { code: 'TASK_RUN_NOT_FOUND', message: 'no', requestId: 'r' } });
-    await expect(client().getRun(42)).rejects.toMatchObject({ status: 404 });
-    expect(requests.at(-1)?.path).toBe('/agent/v1/runs/42');
+    await expect(client().acceptRun(42)).rejects.toMatchObject({ status: 404 });
+    expect(requests.at(-1)?.path).toBe('/agent/v1/runs/42/accept');
   });
 });

@@ -108,8 +108,9 @@ export class ManagerClient {
     });
   }
 
-  getRun(runId: number, signal?: AbortSignal): Promise<Assignment> {
-    return this.authed(routes.run, assignmentSchema, { params: { runId }, signal });
+  /** Takes a run before starting it: the manager records the acceptance and answers the assignment. */
+  acceptRun(runId: number, signal?: AbortSignal): Promise<Assignment> {
+    return this.authed(routes.acceptRun, assignmentSchema, { params: { runId }, signal });
   }
 
   report(body: ReportRequest, signal?: AbortSignal): Promise<ReportResponse> {

@@ -11,8 +11,8 @@ const ACCEPTED_QUIET_MS = 30_000;
 const CANCEL_QUIET_MS = 10_000;
 
 /**
- * The primary's handling of a poll reply: its own runs go to the local runner, runs of other
- * agents are handed over with a signed LAN dispatch (run id only), cancels go to the runner or are
+ * The primary's handling of a poll reply: its own runs are accepted at the manager and started
+ * (RunIntake), runs of other agents are handed over with a signed LAN dispatch (run id only), cancels go to the runner or are
  * forwarded to the agent that runs them.
  */
 export class WorkDistributor {
@@ -39,12 +39,12 @@ export class WorkDistributor {
     let fresh = false;
     for (const assignment of reply.assignments) {
       if (assignment.agentKey === this.deps.agentKey) {
-        const result = this.deps.intake.startOwn(assignment);
-        if (result.accepted) {
-          fresh = true;
-          this.deps.logger.info('started a run', { runId: assignment.runId, taskId: assignment.taskId });
+        const refusal = this.deps.intake.refusal(assignment.runId);
+        if (refusal) {
+          this.deps.logger.debug('did not start a run', { runId: assignment.runId, reason: refusal });
         } else {
-          this.deps.logger.debug('did not start a run', { runId: assignment.runId, reason: result.reason });
+          fresh = true;
+          this.track(this.startOwn(assignment));
         }
       } else if (this.deps.now() >= (this.nextDispatch.get(assignment.runId) ?? 0)) {
         fresh = true;
@@ -74,6 +74,13 @@ export class WorkDistributor {
   private track(work: Promise<void>): void {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Accepted at the manager, then started (RunIntake): the reply's copy is never started as is. */
+  private async startOwn(assignment: Assignment): Promise<void> {
+    const result = await this.deps.intake.startOwn(assignment);
+    if (!result.accepted)
+      this.deps.logger.info('did not start a run', { runId: assignment.runId, reason: result.reason });
   }
 
   private async dispatch(assignment: Assignment): Promise<void> {

@@ -25,75 +25,80 @@ export interface RunIntakeDeps {
 
 /**
  * Where runs enter the agent: the primary's own assignments from its poll, and runs another agent
- * hands over on the LAN (fetched from the manager with this agent's own token, so credentials
- * never cross the LAN). Execution is once per run: a run id that is held, being fetched or already
- * finished here is refused.
+ * hands over on the LAN. Both take the same path: the run is **accepted at the manager first**
+ * (with this agent's own token, so credentials never cross the LAN), and started only once the
+ * manager recorded the acceptance and answered the assignment. The manager hands out again only
+ * runs nobody accepted, so a crash between starting a run and reporting it cannot make it run
+ * twice. Locally too a run id is taken once: one held, being accepted or already finished here is
+ * refused.
  */
 export class RunIntake {
-  private readonly fetching = new Set<number>();
+  private readonly accepting = new Set<number>();
 
   constructor(private readonly deps: RunIntakeDeps) {}
 
-  startOwn(assignment: Assignment): IntakeResult {
-    const refusal = this.refusal(assignment.runId);
-    if (refusal) return { accepted: false, reason: refusal };
+  /** The primary's own run from its poll (the poll's copy is not started: the manager's answer is). */
+  startOwn(assignment: Assignment): Promise<IntakeResult> {
     if (assignment.agentKey !== this.deps.agentKey())
-      return { accepted: false, reason: 'assignment is for another agent' };
-    return this.start(assignment);
+      return Promise.resolve({ accepted: false, reason: 'assignment is for another agent' });
+    return this.acceptAndStart(assignment.runId, 'poll');
   }
 
-  async acceptDispatch(request: LanDispatchRequest, caller: string): Promise<IntakeResult> {
-    const refusal = this.refusal(request.runId);
+  /** A run the primary handed over on the LAN (`caller`: its agent key). */
+  acceptDispatch(request: LanDispatchRequest, caller: string): Promise<IntakeResult> {
+    return this.acceptAndStart(request.runId, caller);
+  }
+
+  /** Why a run would be refused now (held, being accepted, finished, shutting down), or null. */
+  refusal(runId: number, ignoreAccepting = false): string | null {
+    const { queue, runner } = this.deps;
+    if (this.deps.isStopping()) return 'agent is shutting down';
+    if (!ignoreAccepting && this.accepting.has(runId)) return 'run is already being accepted';
+    if (queue.isHeld(runId) || runner.isRunning(runId)) return 'run already held by this agent';
+    if (queue.isFinished(runId)) return 'run already finished on this agent';
+    return null;
+  }
+
+  private async acceptAndStart(runId: number, from: string): Promise<IntakeResult> {
+    const refusal = this.refusal(runId);
     if (refusal) {
-      this.deps.logger.debug('refused a dispatched run', {
-        runId: request.runId,
-        from: caller,
-        reason: refusal,
-      });
+      this.deps.logger.debug('refused a run', { runId, from, reason: refusal });
       return { accepted: false, reason: refusal };
     }
-    this.fetching.add(request.runId);
+    this.accepting.add(runId);
     try {
       let assignment: Assignment;
       try {
-        assignment = await withRetry(() => this.deps.client.getRun(request.runId), {
+        // A retry after a lost answer is safe: accepting a run this agent already accepted answers the same.
+        assignment = await withRetry(() => this.deps.client.acceptRun(runId), {
           maxAttempts: 3,
           policy: this.deps.backoff,
           random: this.deps.random,
         });
       } catch (error) {
-        this.deps.logger.warn('could not fetch a dispatched run from the manager', {
-          runId: request.runId,
-          from: caller,
+        this.deps.logger.warn('could not accept a run at the manager; it is not started', {
+          runId,
+          from,
           error: errorMessage(error),
         });
-        return { accepted: false, reason: `could not fetch the run: ${errorMessage(error)}` };
+        return { accepted: false, reason: `could not accept the run: ${errorMessage(error)}` };
       }
-      if (assignment.runId !== request.runId || assignment.agentKey !== this.deps.agentKey()) {
+      if (assignment.runId !== runId || assignment.agentKey !== this.deps.agentKey()) {
         return { accepted: false, reason: 'the manager assigns this run to another agent' };
       }
-      const again = this.refusal(request.runId, true);
+      const again = this.refusal(runId, true);
       if (again) return { accepted: false, reason: again };
       const result = this.start(assignment);
-      this.deps.logger.info('accepted a dispatched run', {
-        runId: request.runId,
+      this.deps.logger.info('accepted a run', {
+        runId,
         taskId: assignment.taskId,
-        from: caller,
-        accepted: result.accepted,
+        from,
+        started: result.accepted,
       });
       return result;
     } finally {
-      this.fetching.delete(request.runId);
+      this.accepting.delete(runId);
     }
-  }
-
-  private refusal(runId: number, ignoreFetching = false): string | null {
-    const { queue, runner } = this.deps;
-    if (this.deps.isStopping()) return 'agent is shutting down';
-    if (!ignoreFetching && this.fetching.has(runId)) return 'run is already being accepted';
-    if (queue.isHeld(runId) || runner.isRunning(runId)) return 'run already held by this agent';
-    if (queue.isFinished(runId)) return 'run already finished on this agent';
-    return null;
   }
 
   private start(assignment: Assignment): IntakeResult {

@@ -72,6 +72,8 @@ export class FakeManager {
   /** Items accepted, in arrival order (duplicates not repeated). */
   readonly accepted: ReportItem[] = [];
   readonly runs = new Map<number, Assignment>();
+  /** Runs an agent accepted (`POST /agent/v1/runs/:runId/accept`) before starting them. */
+  readonly acceptedRuns = new Set<number>();
   readonly pendingAssignments: Assignment[] = [];
   readonly pollCancels: { runId: number; agentKey: string }[] = [];
   readonly reportCancels = new Map<string, number[]>();
@@ -298,11 +300,12 @@ export class FakeManager {
           }),
         );
       }
-      case 'agentGetRun': {
-        const runId = Number(path.split('/').pop());
+      case 'agentAcceptRun': {
+        const runId = Number(/\/runs\/(\d+)\/accept$/.exec(path)?.[1]);
         const run = this.runs.get(runId);
         if (!run || run.agentKey !== agentKey)
           return problem(404, 'TASK_RUN_NOT_FOUND', `run ${runId} not found`);
+        this.acceptedRuns.add(runId);
         return reply(200, run);
       }
       case 'agentReport': {

@@ -59,19 +59,15 @@ describe('TASK_TRANSITIONS', () => {
 
   it("enables the reaper's and the scheduler's edges", () => {
     expect(canTransition('hand-over', 'wait-polling')).toBe(true);
-    expect(canTransition('wait-exec', 'wait-polling')).toBe(true);
     expect(canTransition('wait-iteration-schedule', 'complete')).toBe(true);
     // Klevr looped an iteration in the agent; here each iteration is a new run, so this stays unused.
     expect(TASK_TRANSITIONS.running.started).toBe('planned');
   });
 
-  it('never sends a started task back to waiting: only unacknowledged or unstarted runs are handed out again', () => {
-    expect(enabledSourcesOf('wait-polling')).toEqual([
-      'scheduled',
-      'hand-over',
-      'wait-exec',
-      'wait-iteration-schedule',
-    ]);
+  it('never sends an accepted task back to waiting: only runs nobody accepted are handed out again', () => {
+    // An agent starts a run only after the manager recorded its acceptance (wait-exec), so from
+    // wait-exec on the run may be executing and handing it out again could run it twice.
+    expect(enabledSourcesOf('wait-polling')).toEqual(['scheduled', 'hand-over', 'wait-iteration-schedule']);
   });
 
   it('never skips a step forward except through the path helper', () => {

@@ -32,18 +32,18 @@ export const TASK_TRANSITIONS = {
     'hand-over': 'enabled', // runs created for it and put in a primary's poll reply
     canceled: 'enabled', // cancel before delivery
   },
-  // In a poll reply; re-sent until the agent acknowledges it (at-least-once delivery).
+  // In a poll reply; re-sent until the agent accepts it (at-least-once delivery).
   'hand-over': {
-    'wait-exec': 'enabled', // the agent accepted the run
-    'wait-polling': 'enabled', // the run was never acknowledged and the primary cannot reach its agent
+    'wait-exec': 'enabled', // the agent accepted the run (POST /agent/v1/runs/:runId/accept)
+    'wait-polling': 'enabled', // nobody accepted the run and its agent is gone or cannot be reached
     failed: 'enabled', // the agent refused it
     scheduled: 'enabled', // the agent refused it and a retry is left
     stopped: 'enabled', // cancel after delivery: the cancel rides on the next replies
   },
-  // Accepted by an agent, not yet started.
+  // Accepted by an agent, which starts it only after that was recorded: from here on it may be
+  // executing, so it never goes back to waiting (at most once); a lost agent's run is failed.
   'wait-exec': {
     started: 'enabled',
-    'wait-polling': 'enabled', // run reaper: the agent went offline before starting it
     failed: 'enabled',
     scheduled: 'enabled', // retry after backoff
     stopped: 'enabled',

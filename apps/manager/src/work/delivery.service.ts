@@ -20,6 +20,7 @@ import { toTaskTarget } from '../tasks/task.mapper';
 import { type Candidate, pickAgents } from './agent-selection';
 import { AgentSightings, type Sighting } from './agent-sightings';
 import { toAssignment } from './assignment.mapper';
+import { ReportService } from './report.service';
 import { WorkSignal } from './work-signal';
 import { type RunWithTask, WorkRepository } from './work.repository';
 import { ZoneViews } from './zone-views';
@@ -84,6 +85,7 @@ export class DeliveryService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly release: TaskRelease,
+    private readonly reports: ReportService,
   ) {}
 
   private readonly recent = new RecentDeliveries();
@@ -144,8 +146,12 @@ export class DeliveryService {
     return this.recent.hasNews(deliveryKeys(found), this.clock.now().getTime(), withinMs);
   }
 
-  /** The assignment of an unfinished run of the caller, with the zone's credentials (only for its own agent). */
-  async fetchRun(caller: AgentPrincipal, runId: number): Promise<Assignment> {
+  /**
+   * The caller accepts its run before starting it (recorded by ReportService.acknowledge) and gets
+   * the assignment, with the zone's credentials: only the run's own agent ever receives them.
+   */
+  async acceptRun(caller: AgentPrincipal, runId: number): Promise<Assignment> {
+    await this.reports.acknowledge(caller, runId);
     const found = await this.work.findRunWithTask(runId);
     if (
       !found ||
@@ -337,11 +343,12 @@ export class DeliveryService {
   }
 
   /**
-   * A run handed to an agent that never acknowledged it and that the primary cannot reach (it died,
+   * A run handed to an agent that never accepted it and that the primary cannot reach (it died,
    * often the old primary itself, killed between claim and reply) would wait forever. After one
-   * lease TTL it is canceled — it never started, so nothing ran — and a one-run task goes back to
-   * `wait-polling` to be handed to an agent that can be reached. An agent that did start it reports
-   * to the manager directly within that time, so this does not run anything twice.
+   * lease TTL it is canceled and a one-run task goes back to `wait-polling` to be handed to an
+   * agent that can be reached. This never runs anything twice: an agent starts a run only after
+   * its acceptance moved the run out of `hand-over`, and the acceptance and this cancel are both
+   * guarded by that status, so exactly one of them wins.
    */
   private async rescueStranded(pending: RunWithTask[], candidates: readonly Candidate[]): Promise<boolean> {
     const reachable = new Set(candidates.map((candidate) => candidate.id));
@@ -359,7 +366,7 @@ export class DeliveryService {
         await this.transactions.run(async (manager) => {
           const changed = await this.work.updateRunGuarded(manager, run, {
             status: 'canceled',
-            error: 'never acknowledged: its agent could not be reached, so the task was handed out again',
+            error: 'never accepted: its agent could not be reached, so the task was handed out again',
             finishedAt: now,
             updatedAt: now,
           });

@@ -9,15 +9,29 @@ const run = (status: string, overrides: Record<string, Date | null> = {}) =>
 const noTimeout = { timeoutSeconds: 0 };
 
 describe('judgeRun', () => {
-  it('hands out again a run its gone agent never started', () => {
+  it('hands out again a run its gone agent never accepted', () => {
     for (const state of ['offline', 'retired', null] as const) {
       expect(judgeRun(run('hand-over'), noTimeout, state, now, settings)).toMatchObject({
         kind: 'unstarted',
       });
+    }
+  });
+
+  it('fails, never hands out again, a run its gone agent accepted: it may have started', () => {
+    for (const state of ['offline', 'retired', null] as const) {
       expect(judgeRun(run('wait-exec'), noTimeout, state, now, settings)).toMatchObject({
-        kind: 'unstarted',
+        kind: 'end',
+        to: 'failed',
+        error: expect.stringContaining('after accepting the run, before reporting it started'),
       });
     }
+  });
+
+  it('fails an accepted run that never reported started within the heartbeat timeout', () => {
+    const stuck = run('wait-exec', { heartbeatAt: null, startedAt: null, updatedAt: ago(60_001) });
+    expect(judgeRun(stuck, noTimeout, 'online', now, settings)).toMatchObject({ kind: 'end', to: 'failed' });
+    const fresh = run('wait-exec', { heartbeatAt: null, startedAt: null, updatedAt: ago(59_000) });
+    expect(judgeRun(fresh, noTimeout, 'online', now, settings)).toBeNull();
   });
 
   it('fails an executing run of a gone agent as agent lost', () => {

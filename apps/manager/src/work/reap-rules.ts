@@ -5,10 +5,21 @@ import type { TaskEntity } from '../tasks/task.entity';
 /** Time the agent's own timeout kill has to report before the manager ends the run itself. */
 export const TIMEOUT_GRACE_MS = 30_000;
 
-/** Runs handed out but not started: nothing ran yet, so the task can be handed out again. */
-export const UNSTARTED_RUN_STATUSES: readonly TaskStatus[] = ['hand-over', 'wait-exec'];
-/** Runs executing on their agent: they send heartbeats and their timeout runs. */
-export const EXECUTING_RUN_STATUSES: readonly TaskStatus[] = ['started', 'running', 'recovering'];
+/**
+ * Runs handed out that no agent accepted: an agent starts a run only after the manager recorded
+ * its acceptance, so nothing of these ran and the task can be handed out again.
+ */
+export const UNSTARTED_RUN_STATUSES: readonly TaskStatus[] = ['hand-over'];
+/**
+ * Runs their agent accepted (`wait-exec`) or reported executing: possibly running, so never handed
+ * out again (at most once); they send heartbeats and their timeout runs.
+ */
+export const EXECUTING_RUN_STATUSES: readonly TaskStatus[] = [
+  'wait-exec',
+  'started',
+  'running',
+  'recovering',
+];
 
 export interface ReapSettings {
   heartbeatTimeoutMs: number;
@@ -23,8 +34,8 @@ export type ReapVerdict =
 /**
  * Whether the manager ends an unfinished run itself, and how (pure; judged on rows read in the
  * transaction that changes them):
- * - its agent is offline, retired or deleted: an unstarted run is handed out again, an executing
- *   one is `failed` ("agent lost");
+ * - its agent is offline, retired or deleted: an unaccepted run is handed out again, an accepted
+ *   or executing one is `failed` ("agent lost": it may have started, so it is not run again);
  * - an executing run whose last heartbeat and last status change are both older than the
  *   heartbeat timeout: `failed` ("agent lost"). longTerm tasks live on exactly this: they
  *   run as long as their agent's heartbeats come, and are failed here when they stop;
@@ -45,8 +56,15 @@ export function judgeRun(
     const why =
       agentState === null ? 'was deleted' : agentState === 'retired' ? 'was retired' : 'went offline';
     return executing
-      ? { kind: 'end', to: 'failed', error: `agent lost: its agent ${why} while the run was executing` }
-      : { kind: 'unstarted', error: `never started: its agent ${why} before starting it` };
+      ? {
+          kind: 'end',
+          to: 'failed',
+          error:
+            run.status === 'wait-exec'
+              ? `agent lost: its agent ${why} after accepting the run, before reporting it started`
+              : `agent lost: its agent ${why} while the run was executing`,
+        }
+      : { kind: 'unstarted', error: `never started: its agent ${why} before accepting it` };
   }
   if (!executing) return null;
   // Any word about the run is a sign of life: its heartbeat, or a status report (updatedAt).

@@ -79,6 +79,51 @@ export class ReportService {
     return { outcomes, cancels, lease: toLeaseView(lease), settings: this.config.agentSettings };
   }
 
+  /**
+   * The run's agent takes it before starting it: `hand-over → wait-exec` on the run, and its task
+   * follows, in one transaction with the task locked (as reports do). The agent starts a run only
+   * after this committed, so from here on the manager treats the run as possibly executing: it is
+   * never handed out again, and a lost agent's accepted run is failed, not re-run. Throws a 404 for
+   * a run that is not the caller's, and a 409 for one that must not start (started, ended, or its
+   * task stopped); accepting again a run already accepted is a no-op (a retry after a lost answer).
+   */
+  async acknowledge(caller: AgentPrincipal, runId: number): Promise<void> {
+    const notFound = () =>
+      new AppError('TASK_RUN_NOT_FOUND', `Run ${runId} is not an unfinished run of agent ${caller.agentKey}`);
+    const run = await this.work.findRun(runId);
+    // One answer for unknown, foreign and finished runs: an agent learns nothing about others' runs.
+    if (!run || run.agentId !== caller.agentId || run.zoneId !== caller.zoneId) throw notFound();
+    if (isTerminalTaskStatus(run.status)) throw notFound();
+    await this.transactions.run(async (manager) => {
+      const task = await this.tasks.findForUpdate(run.taskId, manager);
+      const current = await this.work.findRun(run.id, manager);
+      if (!task || !current || isTerminalTaskStatus(current.status)) throw notFound();
+      if (current.status === 'wait-exec') return;
+      if (current.status !== 'hand-over') {
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `Run ${runId} is already ${current.status}; it is not started again`,
+        );
+      }
+      if (isTerminalTaskStatus(task.status)) {
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `Task ${task.id} of run ${runId} is already ${task.status}; the run must not start`,
+        );
+      }
+      const now = this.clock.now();
+      const changes: RunChanges = { status: 'wait-exec' };
+      if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
+        throw new AppError(
+          'INVALID_TRANSITION',
+          `Run ${runId} changed while it was accepted; it is not started`,
+        );
+      }
+      await this.taskEvents.runStatusChanged(current, current.status, 'wait-exec', now, manager);
+      await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
+    });
+  }
+
   private async settle(caller: AgentPrincipal, item: ReportItem): Promise<ReportOutcome> {
     const key = { runId: item.runId, seq: item.seq };
     try {

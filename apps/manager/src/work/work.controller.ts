@@ -20,7 +20,7 @@ function clientGone(response: Response): AbortSignal {
   return gone.signal;
 }
 
-/** `/agent/v1/*` work routes: the primary's poll, a run's assignment, and reports. */
+/** `/agent/v1/*` work routes: the primary's poll, accepting a run, and reports. */
 @Controller()
 export class WorkController {
   constructor(
@@ -37,9 +37,9 @@ export class WorkController {
     return this.delivery.poll(agent, body, clientGone(response));
   }
 
-  @ApiRoute(agentProtocolRoutes.run)
-  run(@CurrentAgent() agent: AgentPrincipal, @Input('params') params: RouteParams<R['run']>) {
-    return this.delivery.fetchRun(agent, params.runId);
+  @ApiRoute(agentProtocolRoutes.acceptRun)
+  acceptRun(@CurrentAgent() agent: AgentPrincipal, @Input('params') params: RouteParams<R['acceptRun']>) {
+    return this.delivery.acceptRun(agent, params.runId);
   }
 
   @ApiRoute(agentProtocolRoutes.report)

@@ -12,7 +12,7 @@ import { sleep, statusItem, WorkWorld } from './agent-work.fixtures';
 // Long enough that "released well before the hold ends" holds on a loaded two-core machine.
 const POLL_WAIT_MS = 3_000;
 
-describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind) => {
+describe.each(testDatabaseKinds())('agent work: poll and run acceptance on %s', (kind) => {
   let t: TestApp;
   let world: WorkWorld;
 
@@ -392,7 +392,7 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
     });
   });
 
-  describe('credentials and run fetch', () => {
+  describe('credentials and run acceptance', () => {
     it("puts the zone's credentials only in the primary's own assignments", async () => {
       const zone = await world.zoneWith(1);
       const secondary = zone.secondaries[0];
@@ -420,7 +420,7 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
       expect(byTask.get(theirs.id)).toMatchObject({ credentials: {} });
     });
 
-    it("gives a run's own agent its assignment with credentials, and nobody else", async () => {
+    it("lets a run's own agent accept it and get its assignment with credentials, and nobody else", async () => {
       const zone = await world.zoneWith(1);
       const secondary = zone.secondaries[0];
       if (!secondary) throw new Error('no secondary');
@@ -431,33 +431,121 @@ describe.each(testDatabaseKinds())('agent work: poll and run fetch on %s', (kind
       const task = await world.createTask({ zoneId: zone.zoneId, agentKey: secondary.row.agentKey });
       await world.poll(zone);
       const [run] = await world.runsOf(task.id);
-      const path = `/agent/v1/runs/${run?.id}`;
-      const fetched = await world.agentCall('GET', path, secondary.token);
-      expect(fetched.status).toBe(200);
-      expect(fetched.body).toMatchObject({
+      const path = `/agent/v1/runs/${run?.id}/accept`;
+      const byPrimary = await world.agentCall('POST', path, zone.primary.token);
+      expect(byPrimary.status).toBe(404);
+      expect(byPrimary.body.code).toBe('TASK_RUN_NOT_FOUND');
+      expect(JSON.stringify(byPrimary.body)).not.toContain('abc');
+      const foreignZone = await world.zoneWith(0);
+      expect((await world.agentCall('POST', path, foreignZone.primary.token)).status).toBe(404);
+      expect((await world.runsOf(task.id)).map((r) => r.status)).toEqual(['hand-over']);
+      const accepted = await world.agentCall('POST', path, secondary.token);
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toMatchObject({
         runId: run?.id,
         taskId: task.id,
         agentKey: secondary.row.agentKey,
         credentials: { TOKEN: 'abc' },
       });
-      const byPrimary = await world.agentCall('GET', path, zone.primary.token);
-      expect(byPrimary.status).toBe(404);
-      expect(byPrimary.body.code).toBe('TASK_RUN_NOT_FOUND');
-      expect(JSON.stringify(byPrimary.body)).not.toContain('abc');
-      const foreignZone = await world.zoneWith(0);
-      expect((await world.agentCall('GET', path, foreignZone.primary.token)).status).toBe(404);
-      expect((await world.agentCall('GET', '/agent/v1/runs/999999', secondary.token)).body.code).toBe(
+      expect((await world.runsOf(task.id)).map((r) => r.status)).toEqual(['wait-exec']);
+      expect((await world.task(task.id)).status).toBe('wait-exec');
+      expect(await world.statusEvents(task.id)).toEqual(['wait-polling→hand-over', 'hand-over→wait-exec']);
+      // Accepted runs are no longer handed out.
+      expect((await world.poll(zone)).body.assignments).toEqual([]);
+      // Accepting again (a retry after a lost answer) answers the same and changes nothing.
+      const again = await world.agentCall('POST', path, secondary.token);
+      expect(again.status).toBe(200);
+      expect(again.body.runId).toBe(run?.id);
+      expect(await world.statusEvents(task.id)).toEqual(['wait-polling→hand-over', 'hand-over→wait-exec']);
+      expect((await world.agentCall('POST', '/agent/v1/runs/999999/accept', secondary.token)).body.code).toBe(
         'TASK_RUN_NOT_FOUND',
       );
-      expect((await world.agentCall('GET', '/agent/v1/runs/abc', secondary.token)).status).toBe(400);
-      expect((await t.call('GET', path, { headers: { 'x-outpost-protocol': '1' } })).status).toBe(401);
+      expect((await world.agentCall('POST', '/agent/v1/runs/abc/accept', secondary.token)).status).toBe(400);
+      expect((await t.call('POST', path, { headers: { 'x-outpost-protocol': '1' } })).status).toBe(401);
       expect(
-        (await t.call('GET', path, { token: world.operator, headers: { 'x-outpost-protocol': '1' } })).status,
+        (await t.call('POST', path, { token: world.operator, headers: { 'x-outpost-protocol': '1' } }))
+          .status,
       ).toBe(401);
-      // A finished run is not handed out again.
+      // A started run is not accepted again: the agent would run it twice.
+      await world.report(secondary, [statusItem(run?.id ?? 0, 'started', { currentStep: 1 })]);
+      const started = await world.agentCall('POST', path, secondary.token);
+      expect(started.status).toBe(409);
+      expect(started.body).toMatchObject({
+        code: 'INVALID_TRANSITION',
+        message: expect.stringContaining('started'),
+      });
+      // A finished run is unknown to the route.
       const done = await world.report(secondary, [statusItem(run?.id ?? 0, 'complete', { currentStep: 1 })]);
       expect(done.body.outcomes[0].outcome).toBe('accepted');
-      expect((await world.agentCall('GET', path, secondary.token)).status).toBe(404);
+      expect((await world.agentCall('POST', path, secondary.token)).status).toBe(404);
+    });
+
+    it('refuses to accept a run whose task was stopped after it was handed over', async () => {
+      const zone = await world.zoneWith(0);
+      const task = await world.createTask({ zoneId: zone.zoneId });
+      await world.poll(zone);
+      const [run] = await world.runsOf(task.id);
+      const cancel = await t.call('DELETE', `/api/v1/tasks/${task.id}`, { token: world.operator });
+      expect(cancel.status).toBeLessThan(300);
+      expect((await world.task(task.id)).status).toBe('stopped');
+      const refused = await world.accept(zone.primary, run?.id ?? 0);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({
+        code: 'INVALID_TRANSITION',
+        message: expect.stringContaining('stopped'),
+      });
+    });
+
+    it('never hands out again a run that was accepted, even when its agent cannot be reached', async () => {
+      const zone = await world.zoneWith(1);
+      const secondary = zone.secondaries[0];
+      if (!secondary) throw new Error('no secondary');
+      const task = await world.createTask({ zoneId: zone.zoneId, agentKey: secondary.row.agentKey });
+      await world.poll(zone);
+      const [run] = await world.runsOf(task.id);
+      expect((await world.accept(secondary, run?.id ?? 0)).status).toBe(200);
+      // Past the stranded-run rescue's lease TTL, with the agent unreachable: nothing is rescued.
+      const unreachable = [{ agentKey: secondary.row.agentKey, reachable: false, runningTasks: 0 }];
+      await t.dataSource.manager.update(
+        TaskRunEntity,
+        { id: run?.id },
+        { createdAt: new Date(Date.now() - 10 * 60_000) },
+      );
+      expect((await world.poll(zone, { members: unreachable })).body.assignments).toEqual([]);
+      expect((await world.runsOf(task.id)).map((r) => r.status)).toEqual(['wait-exec']);
+    });
+
+    it('hands out again, to an agent it can reach, a run nobody accepted whose agent is unreachable for a lease TTL', async () => {
+      const zone = await world.zoneWith(1);
+      const secondary = zone.secondaries[0];
+      if (!secondary) throw new Error('no secondary');
+      const task = await world.createTask({ zoneId: zone.zoneId });
+      // The primary reports itself busy so the run goes to the secondary.
+      await world.poll(zone, {
+        runningTasks: 9,
+        members: [{ agentKey: secondary.row.agentKey, reachable: true, runningTasks: 0 }],
+      });
+      const [first] = await world.runsOf(task.id);
+      expect(first?.agentId).toBe(secondary.row.id);
+      await t.dataSource.manager.update(
+        TaskRunEntity,
+        { id: first?.id },
+        { createdAt: new Date(Date.now() - 10 * 60_000) },
+      );
+      const poll = await world.poll(zone, {
+        members: [{ agentKey: secondary.row.agentKey, reachable: false, runningTasks: 0 }],
+      });
+      expect(poll.body.assignments.map((a: { agentKey: string }) => a.agentKey)).toEqual([
+        zone.primary.row.agentKey,
+      ]);
+      const runs = await world.runsOf(task.id);
+      expect(runs.map((r) => [r.status, r.agentId])).toEqual([
+        ['canceled', secondary.row.id],
+        ['hand-over', zone.primary.row.id],
+      ]);
+      expect(runs[0]?.error).toMatch(/^never accepted/);
+      // The late acceptance of the first run loses: its agent must not start it.
+      expect((await world.accept(secondary, first?.id ?? 0)).status).toBe(404);
     });
   });
 

@@ -166,6 +166,11 @@ export class WorkWorld {
     return this.agentCall('POST', '/agent/v1/poll', (options.as ?? zone.primary).token, body, options.signal);
   }
 
+  /** The agent accepts its run before starting it, as real agents do. */
+  accept(agent: TestAgent, runId: number): Promise<CallResult> {
+    return this.agentCall('POST', `/agent/v1/runs/${runId}/accept`, agent.token);
+  }
+
   report(agent: TestAgent, items: unknown[], runningRunIds: number[] = []): Promise<CallResult> {
     return this.agentCall('POST', '/agent/v1/report', agent.token, { items, runningRunIds });
   }
@@ -176,6 +181,12 @@ export class WorkWorld {
 
   runsOf(taskId: number): Promise<TaskRunEntity[]> {
     return this.t.dataSource.manager.find(TaskRunEntity, { where: { taskId }, order: { id: 'ASC' } });
+  }
+
+  /** `from → to` of the task's TASK_STATUS_CHANGED events, in order. */
+  async statusEvents(taskId: number): Promise<string[]> {
+    const events = await this.events(taskId, 'TASK_STATUS_CHANGED');
+    return events.map((event) => `${String(event.payload.from)}→${String(event.payload.to)}`);
   }
 
   events(taskId: number, type: string): Promise<EventEntity[]> {

@@ -103,33 +103,77 @@ describe.each(testDatabaseKinds())('run reaper on %s', (kind) => {
       expect((await world.task(taskId)).status).toBe('failed');
     });
 
-    it('hands a task out again when its agent went offline before acknowledging or starting its run', async () => {
-      for (const acknowledged of [false, true]) {
-        const zone = await world.zoneWith(1);
-        const secondary = zone.secondaries[0];
-        if (!secondary) throw new Error('no secondary');
-        const { taskId, runId } = await world.delivered(zone, {}, secondary);
-        if (acknowledged) await world.report(secondary, [world.item(runId, 'wait-exec')]);
-        const from = acknowledged ? 'wait-exec' : 'hand-over';
-        expect((await world.task(taskId)).status).toBe(from);
-        await world.setAgent(secondary, { state: 'offline' });
-        const woken = t.app.get(WorkSignal).wait(zone.zoneId, 5_000);
-        await reaper.reap();
-        expect(await woken).toBe(true);
-        expect(await world.run(runId)).toMatchObject({
-          status: 'canceled',
-          error: 'never started: its agent went offline before starting it',
-        });
-        expect(await world.task(taskId)).toMatchObject({ status: 'wait-polling', exeAgentKey: null });
-        expect((await world.statusEvents(taskId)).at(-1)).toBe(`${from}→wait-polling`);
-        // Not handed to the agent while the primary cannot reach it; handed again once it can.
-        await world.refreshLease(zone);
-        const unreachable = [{ agentKey: secondary.row.agentKey, reachable: false, runningTasks: 0 }];
-        expect((await world.poll(zone, { members: unreachable })).body.assignments).toEqual([]);
-        const poll = await world.poll(zone);
-        expect(poll.body.assignments.map((a: { taskId: number }) => a.taskId)).toEqual([taskId]);
-        expect((await world.runsOf(taskId)).map((run) => run.status)).toEqual(['canceled', 'hand-over']);
-      }
+    it('hands a task out again when its agent went offline before accepting its run', async () => {
+      const zone = await world.zoneWith(1);
+      const secondary = zone.secondaries[0];
+      if (!secondary) throw new Error('no secondary');
+      const { taskId, runId } = await world.delivered(zone, {}, secondary);
+      expect((await world.task(taskId)).status).toBe('hand-over');
+      await world.setAgent(secondary, { state: 'offline' });
+      const woken = t.app.get(WorkSignal).wait(zone.zoneId, 5_000);
+      await reaper.reap();
+      expect(await woken).toBe(true);
+      expect(await world.run(runId)).toMatchObject({
+        status: 'canceled',
+        error: 'never started: its agent went offline before accepting it',
+      });
+      expect(await world.task(taskId)).toMatchObject({ status: 'wait-polling', exeAgentKey: null });
+      expect((await world.statusEvents(taskId)).at(-1)).toBe('hand-over→wait-polling');
+      // Not handed to the agent while the primary cannot reach it; handed again once it can.
+      await world.refreshLease(zone);
+      const unreachable = [{ agentKey: secondary.row.agentKey, reachable: false, runningTasks: 0 }];
+      expect((await world.poll(zone, { members: unreachable })).body.assignments).toEqual([]);
+      const poll = await world.poll(zone);
+      expect(poll.body.assignments.map((a: { taskId: number }) => a.taskId)).toEqual([taskId]);
+      expect((await world.runsOf(taskId)).map((run) => run.status)).toEqual(['canceled', 'hand-over']);
+    });
+
+    it('fails, never hands out again, a run its agent accepted before going offline: it may have started', async () => {
+      const zone = await world.zoneWith(1);
+      const secondary = zone.secondaries[0];
+      if (!secondary) throw new Error('no secondary');
+      const { taskId, runId } = await world.delivered(zone, {}, secondary);
+      const accepted = await world.accept(secondary, runId);
+      expect(accepted.status).toBe(200);
+      expect((await world.task(taskId)).status).toBe('wait-exec');
+      await world.setAgent(secondary, { state: 'offline' });
+      await reaper.reap();
+      expect(await world.run(runId)).toMatchObject({
+        status: 'failed',
+        error: 'agent lost: its agent went offline after accepting the run, before reporting it started',
+      });
+      expect((await world.task(taskId)).status).toBe('failed');
+      await world.refreshLease(zone);
+      expect((await world.poll(zone)).body.assignments).toEqual([]);
+      expect((await world.runsOf(taskId)).map((run) => run.status)).toEqual(['failed']);
+    });
+
+    it('retries an accepted run of a lost agent only when the task has retries left', async () => {
+      const zone = await world.zoneWith(1);
+      const secondary = zone.secondaries[0];
+      if (!secondary) throw new Error('no secondary');
+      const { taskId, runId } = await world.delivered(zone, { maxRetries: 1 }, secondary);
+      await world.accept(secondary, runId);
+      await world.setAgent(secondary, { state: 'offline' });
+      await reaper.reap();
+      expect((await world.run(runId)).status).toBe('failed');
+      expect((await world.task(taskId)).status).toBe('scheduled');
+    });
+
+    it('fails an accepted run that never reported started within the heartbeat timeout', async () => {
+      const zone = await world.zoneWith(0);
+      const { taskId, runId } = await world.delivered(zone);
+      expect((await world.accept(zone.primary, runId)).status).toBe(200);
+      clock.advance(HEARTBEAT_TIMEOUT_MS - 1_000);
+      await reaper.reap();
+      expect((await world.run(runId)).status).toBe('wait-exec');
+      clock.advance(2_000);
+      await reaper.reap();
+      expect(await world.run(runId)).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^agent lost: no heartbeat/),
+      });
+      expect((await world.task(taskId)).status).toBe('failed');
     });
 
     it('fails only the lost agent’s run of a multi-run delivery; the task ends when the others do', async () => {

@@ -90,12 +90,6 @@ export class WorkerWorld extends WorkWorld {
     return { taskId: task.id, runId: run.id };
   }
 
-  /** `from → to` of the task's TASK_STATUS_CHANGED events, in order. */
-  async statusEvents(taskId: number): Promise<string[]> {
-    const events = await this.events(taskId, 'TASK_STATUS_CHANGED');
-    return events.map((event) => `${String(event.payload.from)}→${String(event.payload.to)}`);
-  }
-
   async eventsOfAgent(agentId: number, type: string): Promise<EventEntity[]> {
     return this.t.dataSource.manager.find(EventEntity, { where: { agentId, type }, order: { id: 'ASC' } });
   }

@@ -305,12 +305,20 @@ export const agentProtocolRoutes = {
     status: 200,
     response: pollResponseSchema,
   }),
-  run: defineRoute({
-    id: 'agentGetRun',
-    method: 'GET',
-    path: '/agent/v1/runs/:runId',
+  /**
+   * An agent takes a run before it starts it: the manager records the acceptance (the run moves
+   * `hand-over → wait-exec`) and answers the assignment with the credentials it needs. From then on
+   * the run is never handed out again; if its agent is lost it is failed, not re-run (at most once
+   * for anything that may have started). Accepting again a run this agent already accepted answers
+   * the same: a retry after a lost answer.
+   */
+  acceptRun: defineRoute({
+    id: 'agentAcceptRun',
+    method: 'POST',
+    path: '/agent/v1/runs/:runId/accept',
     tag: 'Agent protocol',
-    summary: 'The assignment of a run handed to this agent, with the credentials it needs',
+    summary:
+      'Accept a run handed to this agent before starting it; returns its assignment with the credentials it needs',
     access: 'agent',
     params: runIdParamsSchema,
     status: 200,

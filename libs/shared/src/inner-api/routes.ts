@@ -20,10 +20,10 @@ const servedAgentProtocolRoutes = {
   lease: agentProtocolRoutes.lease,
 } as const;
 
-/** The work half of the agent protocol: the primary's poll, run fetch and reports. */
+/** The work half of the agent protocol: the primary's poll, run acceptance and reports. */
 const agentWorkRoutes = {
   poll: agentProtocolRoutes.poll,
-  run: agentProtocolRoutes.run,
+  acceptRun: agentProtocolRoutes.acceptRun,
   report: agentProtocolRoutes.report,
 } as const;
 
