@@ -5,6 +5,7 @@ import { ManagerClient } from './client/manager-client';
 import { classifyError, withRetry, type BackoffPolicy } from './client/retry';
 import { errorMessage, type Logger } from './log/logger';
 import { readIdentity, writeIdentity, type StoredIdentity } from './state/identity-store';
+import { beginJoin, endJoin, PENDING_JOIN_FILE } from './state/pending-join';
 
 /** The manager refused the join (bad key or token, unknown zone): an operator must fix a setting. */
 export class JoinRefusedError extends Error {
@@ -56,6 +57,11 @@ export function checkJoinSettings(existing: StoredIdentity | null, settings: Joi
 /**
  * The agent's identity: read from the state dir, or obtained once with `join` and written there.
  * An agent that has an identity never joins again, so the API key or join token is then not needed.
+ *
+ * Every attempt of one join carries the same join id, written to the state dir before the first
+ * attempt (`join.json`): an attempt whose answer was lost — or a restart in the middle of the join
+ * — repeats that join, and the manager answers the agent it already made (with a new credential)
+ * instead of making another one and spending the join token again.
  */
 export async function ensureIdentity(
   options: EnsureIdentityOptions,
@@ -63,6 +69,7 @@ export async function ensureIdentity(
   const existing = await readIdentity(options.stateDir);
   checkJoinSettings(existing, options);
   if (existing) {
+    await endJoin(options.stateDir); // left over by a crash right after the identity was written
     if (options.managerUrl && options.managerUrl !== existing.managerUrl) {
       options.logger.info('manager URL changed; keeping the identity and using the new URL', {
         from: existing.managerUrl,
@@ -77,15 +84,18 @@ export async function ensureIdentity(
   if (!options.managerUrl || options.zoneId === null) throw new ConfigError('join settings missing');
   const { managerUrl, zoneId } = options;
   const client = new ManagerClient({ managerUrl, logger: options.logger });
+  const { pending, resumed } = await beginJoin(options.stateDir, zoneId);
   const body = {
     zoneId,
     ...(options.apiKey ? { apiKey: options.apiKey } : { joinToken: options.joinToken ?? '' }),
     identity: options.identity(),
+    joinId: pending.joinId,
   };
-  options.logger.info('joining the zone', {
+  options.logger.info(resumed ? 'joining the zone (repeating the join begun earlier)' : 'joining the zone', {
     managerUrl,
     zoneId,
     with: options.apiKey ? 'api key' : 'join token',
+    ...(resumed ? { begunAt: pending.startedAt } : {}),
   });
   let reply;
   try {
@@ -102,6 +112,14 @@ export async function ensureIdentity(
         }),
     });
   } catch (error) {
+    if (error instanceof ManagerHttpError && error.code === 'AGENT_ALREADY_JOINED') {
+      // The agent this join made is in use by someone else (e.g. a copy of this state dir): this
+      // join can never finish. Forget it, so the next start joins as a new agent.
+      await endJoin(options.stateDir);
+      throw new JoinRefusedError(
+        `the manager refused to repeat the join begun in ${options.stateDir}: ${error.problemMessage} (${PENDING_JOIN_FILE} was removed: the next start joins as a new agent)`,
+      );
+    }
     if (error instanceof ManagerHttpError && classifyError(error) === 'permanent') {
       throw new JoinRefusedError(
         `the manager refused to join zone ${zoneId}: ${error.code ?? `HTTP ${error.status}`}: ${error.problemMessage} (check ${describeSetting('zone')}, ${describeSetting('apiKey')} / ${describeSetting('joinToken')})`,
@@ -119,6 +137,8 @@ export async function ensureIdentity(
     joinedAt: new Date().toISOString(),
   };
   await writeIdentity(options.stateDir, identity);
+  // After the identity is durable: a crash in between leaves a stale join.json, never no record.
+  await endJoin(options.stateDir);
   options.logger.info('joined the zone', { agentKey: identity.agentKey, zoneId });
   return { identity, joined: true };
 }

@@ -24,6 +24,50 @@ export class AgentApiRepository {
     return this.dataSource.manager.findOneBy(AgentEntity, { agentKey });
   }
 
+  /** The agent a join with this join id made in this zone, if any. */
+  findByJoinId(zoneId: number, joinId: string): Promise<AgentEntity | null> {
+    return this.dataSource.manager.findOneBy(AgentEntity, { zoneId, joinId });
+  }
+
+  /**
+   * Gives the agent a new credential for a repeated join: ONE guarded UPDATE, so it happens only
+   * while the join id is still open (no session yet, not retired) and only for an attempt that
+   * arrived after the one whose credential is current. False when any of that no longer holds.
+   */
+  async replaceJoinCredential(
+    agentId: number,
+    joinId: string,
+    credentialHash: string,
+    attemptAt: Date,
+  ): Promise<boolean> {
+    const result = await this.dataSource.manager
+      .createQueryBuilder()
+      .update(AgentEntity)
+      .set({ credentialHash, joinAttemptAt: attemptAt, updatedAt: attemptAt })
+      .where('id = :agentId AND join_id = :joinId', { agentId, joinId })
+      .andWhere("first_session_at IS NULL AND state <> 'retired'")
+      .andWhere('(join_attempt_at IS NULL OR join_attempt_at < :attemptAt)', { attemptAt })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * Records the agent's first session, guarded by the credential it presented: false when a
+   * repeated join replaced that credential meanwhile (or another session recorded it first).
+   */
+  async markFirstSession(agentId: number, credentialHash: string, now: Date): Promise<boolean> {
+    const result = await this.dataSource.manager
+      .createQueryBuilder()
+      .update(AgentEntity)
+      .set({ firstSessionAt: now })
+      .where('id = :agentId AND credential_hash = :credentialHash AND first_session_at IS NULL', {
+        agentId,
+        credentialHash,
+      })
+      .execute();
+    return result.affected === 1;
+  }
+
   async updateIdentity(
     manager: EntityManager,
     agentId: number,

@@ -5,6 +5,7 @@ import { ZoneEntity } from '../zones/zone.entity';
 @Entity({ name: 'agents' })
 @Unique('uq_agents_agent_key', ['agentKey'])
 @Index('idx_agents_zone_id_state', ['zoneId', 'state'])
+@Index('uq_agents_zone_id_join_id', ['zoneId', 'joinId'], { unique: true })
 export class AgentEntity {
   @PrimaryGeneratedColumn({ name: 'id' })
   id!: number;
@@ -23,6 +24,36 @@ export class AgentEntity {
   /** sha256 of the per-agent credential, lowercase hex. */
   @Column({ name: 'credential_hash', type: 'varchar', length: 64 })
   credentialHash!: string;
+
+  /**
+   * The id the agent chose for the join that created it (unique per zone), so a retried join finds
+   * this agent instead of making another; null for agents that joined without one.
+   */
+  @Column({ name: 'join_id', type: 'varchar', length: 64, nullable: true })
+  joinId!: string | null;
+
+  /**
+   * The join token whose use created the agent (null: joined with an API key). A copy, not a
+   * foreign key: join tokens are deleted only with their zone, which takes its agents along.
+   */
+  @Column({ name: 'join_token_id', type: 'int', nullable: true })
+  joinTokenId!: number | null;
+
+  /**
+   * When the agent first traded its credential for a session. Until then a join repeated with the
+   * same join id may replace the credential (its answer may never have arrived); from then on the
+   * join id is spent. (Agents that joined before this was recorded have no join id to spend.)
+   */
+  @Column({ name: 'first_session_at', type: 'datetime', precision: 3, nullable: true })
+  firstSessionAt!: Date | null;
+
+  /**
+   * When the join attempt whose credential is the current one reached the manager. A repeat of the
+   * join replaces the credential only if it arrived later, so a stale attempt (one the agent gave up
+   * on, processed after its retry) cannot void the credential the agent kept.
+   */
+  @Column({ name: 'join_attempt_at', type: 'datetime', precision: 3, nullable: true })
+  joinAttemptAt!: Date | null;
 
   @Column({ name: 'hostname', type: 'varchar', length: 255 })
   hostname!: string;

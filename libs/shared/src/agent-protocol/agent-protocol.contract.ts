@@ -27,12 +27,34 @@ export const agentResourcesInputSchema = agentResourcesSchema;
 export type AgentResources = z.infer<typeof agentResourcesSchema>;
 
 // ---- join: zone API key or join token -> the agent's own credential (once) ----
+
+/**
+ * Makes a join idempotent: the agent draws it at random once per join (at least 128 bits, e.g.
+ * base64url or a UUID), keeps it in its state dir and sends it with every attempt of that join.
+ */
+export const joinIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22,64}$/, 'a join id is 22 to 64 characters of A-Z a-z 0-9 _ -');
+
 export const joinRequestSchema = z
   .object({
     zoneId: idSchema,
     apiKey: z.string().max(200).optional(),
     joinToken: z.string().max(200).optional(),
     identity: agentIdentitySchema,
+    /*
+     * Optional, so the protocol version stays 1 and an older agent still joins (once per attempt,
+     * as before). With it, an attempt that repeats a join the manager already did — its answer was
+     * lost or late — gets the same agent with a fresh credential (the first one is void) and spends
+     * no second use of the join token; a join id whose agent has already opened a session is
+     * refused with 409 AGENT_ALREADY_JOINED. A repeat must still present a key or token valid for
+     * the zone: the id alone opens nothing.
+     */
+    joinId: joinIdSchema
+      .optional()
+      .describe(
+        'Random id the agent keeps for this join and sends with every attempt: a retried join gets the same agent and spends the token once',
+      ),
   })
   .refine((body) => Boolean(body.apiKey) !== Boolean(body.joinToken), {
     message: 'give exactly one of apiKey and joinToken',
