@@ -5,11 +5,17 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppModule } from './app.module';
+import { Clock } from './common/clock/clock';
 import { writeProblem } from './common/errors/problem.filter';
+import { createAgentLane, mountAhead } from './common/http/agent-lane';
 import { requestIdMiddleware } from './common/http/request-id';
+import { SECURITY_HEADERS } from './common/http/security-headers';
 import type { AppConfig } from './config/config.schema';
 import { openDatabase } from './database/database.module';
 import { setupSwagger } from './openapi/swagger';
+import { DeliveryService } from './work/delivery.service';
+import { ReportService } from './work/report.service';
+import { workLaneRoutes } from './work/work.lane';
 
 /** Paths the console must never shadow: unknown ones there are JSON 404s, not the SPA. */
 const API_PREFIXES = [
@@ -32,9 +38,7 @@ const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
 };
 
 function securityHeaders(_request: Request, response: Response, next: NextFunction): void {
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-  response.setHeader('X-Frame-Options', 'DENY');
-  response.setHeader('Referrer-Policy', 'no-referrer');
+  for (const [name, value] of SECURITY_HEADERS) response.setHeader(name, value);
   next();
 }
 
@@ -101,6 +105,14 @@ export async function createApp(
   app.enableCors(config.corsOrigins.length ? { origin: config.corsOrigins } : { origin: false });
   setupSwagger(app);
   serveConsole(app, config);
+  // The agent protocol's hot routes (poll, report) skip Express: ARCHITECTURE §10 wants the poll at
+  // half of bare node:http, and Express alone reaches about 0.29 of it (common/http/agent-lane.ts).
+  // Mounted on the server itself, so app.listen() and tests serving getHttpServer() both get it.
+  const lane = createAgentLane(workLaneRoutes(app.get(DeliveryService), app.get(ReportService)), {
+    config,
+    clock: app.get(Clock),
+  });
+  mountAhead(app.getHttpServer(), lane);
   app.enableShutdownHooks();
   return app;
 }

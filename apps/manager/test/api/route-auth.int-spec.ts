@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAgentSession } from '../../src/common/auth/agent-tokens';
 import { signSession } from '../../src/common/auth/session-tokens';
 import { UserEntity } from '../../src/users/user.entity';
+import { DeliveryService } from '../../src/work/delivery.service';
+import { ReportService } from '../../src/work/report.service';
+import { workLaneRoutes } from '../../src/work/work.lane';
 import { startTestApp, type TestApp } from '../testing/test-app';
 
 /**
@@ -185,7 +188,16 @@ describe('authentication of every route (sqlite)', () => {
         if (!table.has(key) && !isDocumentation) outside.push(key);
       }
     }
+    // The agent lane serves the agent protocol's hot routes ahead of Express (ARCHITECTURE §10), so
+    // they have no Express handler: they count as served by the lane, and must not have both. The
+    // cases above call every route over HTTP, so they prove the lane answers them too.
+    const byLane = workLaneRoutes(t.app.get(DeliveryService), t.app.get(ReportService)).flatMap(
+      ({ definition }) =>
+        [definition.path, ...(definition.aliases ?? [])].map((path) => `${definition.method} ${path}`),
+    );
+    expect(byLane.filter((key) => registered.has(key))).toEqual([]);
+    const served = new Set([...registered, ...byLane]);
     expect(outside).toEqual([]);
-    expect([...table].filter((key) => !registered.has(key))).toEqual([]);
+    expect([...table].filter((key) => !served.has(key))).toEqual([]);
   });
 });

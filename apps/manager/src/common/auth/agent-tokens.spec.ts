@@ -62,6 +62,23 @@ describe('agent session tokens', () => {
     );
   });
 
+  it('remembers a token it verified: per secret, until it expires, and as a fresh copy each time', () => {
+    const issued = signAgentSession(agent, { jwtSecret, ttlMs: 60_000, now });
+    const first = verifyAgentSession(issued.token, { jwtSecret, now });
+    first.zoneId = 99;
+    expect(verifyAgentSession(issued.token, { jwtSecret, now })).toEqual(agent);
+    expect(refusal(() => verifyAgentSession(issued.token, { jwtSecret: 'y'.repeat(48), now })).code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const atExpiry = new Date(now.getTime() + 60_000);
+    expect(refusal(() => verifyAgentSession(issued.token, { jwtSecret, now: atExpiry })).code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      verifyAgentSession(issued.token, { jwtSecret, now: new Date(atExpiry.getTime() - 1_000) }),
+    ).toEqual(agent);
+  });
+
   it('refuses a correctly signed token without the agent claims', () => {
     const issued = signAgentSession({ ...agent, agentId: 0 }, { jwtSecret, ttlMs: 60_000, now });
     expect(refusal(() => verifyAgentSession(issued.token, { jwtSecret, now })).code).toBe('UNAUTHENTICATED');

@@ -9,7 +9,7 @@ import { Clock } from '../clock/clock';
 import { AppError } from '../errors/app-error';
 import { ROUTE_DEFINITION } from '../http/api-route.decorator';
 import { secretKindOf } from '../crypto/secret-tokens';
-import { setAgentPrincipal } from './agent-principal';
+import { type AgentPrincipal, setAgentPrincipal } from './agent-principal';
 import { isAgentToken, verifyAgentSession } from './agent-tokens';
 import { type Principal, PRINCIPAL_RESOLVER, type PrincipalResolver, setPrincipal } from './principal';
 
@@ -23,7 +23,28 @@ class SessionGuard extends PassportAuthGuard('jwt') {
 }
 
 function bearerOf(request: Request): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  return bearerIn(request.headers.authorization);
+}
+
+function bearerIn(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+}
+
+/**
+ * The caller of an `agent` route, from its Authorization header: the guard's check, also run by
+ * the agent lane, so both refuse alike.
+ */
+export function authenticateAgent(
+  authorization: string | undefined,
+  options: { jwtSecret: string; now: Date },
+): AgentPrincipal {
+  const bearer = bearerIn(authorization);
+  if (!bearer)
+    throw new AppError(
+      'UNAUTHENTICATED',
+      'Send Authorization: Bearer <agent session token> (from /agent/v1/session)',
+    );
+  return verifyAgentSession(bearer, options);
 }
 
 /**
@@ -52,7 +73,8 @@ export class AuthGuard implements CanActivate {
     if (definition.access === 'public') return true;
     const request = context.switchToHttp().getRequest<Request>();
     if (definition.access === 'agent') {
-      setAgentPrincipal(request, this.authenticateAgent(request));
+      const options = { jwtSecret: this.config.jwtSecret, now: this.clock.now() };
+      setAgentPrincipal(request, authenticateAgent(request.headers.authorization, options));
       return true;
     }
     const principal = await this.authenticate(context, request);
@@ -61,16 +83,6 @@ export class AuthGuard implements CanActivate {
     }
     setPrincipal(request, principal);
     return true;
-  }
-
-  private authenticateAgent(request: Request): ReturnType<typeof verifyAgentSession> {
-    const bearer = bearerOf(request);
-    if (!bearer)
-      throw new AppError(
-        'UNAUTHENTICATED',
-        'Send Authorization: Bearer <agent session token> (from /agent/v1/session)',
-      );
-    return verifyAgentSession(bearer, { jwtSecret: this.config.jwtSecret, now: this.clock.now() });
   }
 
   private async authenticate(context: ExecutionContext, request: Request): Promise<Principal> {

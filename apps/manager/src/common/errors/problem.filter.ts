@@ -16,21 +16,31 @@ function fromHttpException(exception: HttpException): AppError {
   if (status === 404) return new AppError('ROUTE_NOT_FOUND', 'No such route');
   if (status === 401) return new AppError('UNAUTHENTICATED', 'Sign in first');
   if (status === 403) return new AppError('FORBIDDEN', 'Your role does not allow this');
-  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (status === 413) return bodyRefusals.tooLarge();
   if (status === 429) return new AppError('TOO_MANY_REQUESTS', 'Too many requests; try again later');
   if (status < 500) return new AppError('VALIDATION_FAILED', exception.message);
   return new AppError('INTERNAL_ERROR', 'Internal error');
 }
 
+/**
+ * The refusals of a request body that cannot be read, in one wording for Express's body parser and
+ * for the agent lane, which reads its bodies itself.
+ */
+export const bodyRefusals = {
+  malformedJson: () => new AppError('MALFORMED_JSON', 'The request body is not valid JSON'),
+  tooLarge: () => new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
+  unsupportedEncoding: () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding'),
+};
+
 function fromBodyParser(error: BodyParserError): AppError | null {
   switch (error.type) {
     case 'entity.parse.failed':
-      return new AppError('MALFORMED_JSON', 'The request body is not valid JSON');
+      return bodyRefusals.malformedJson();
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+      return bodyRefusals.tooLarge();
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding');
+      return bodyRefusals.unsupportedEncoding();
     default:
       return null;
   }
@@ -50,15 +60,30 @@ export class ProblemFilter implements ExceptionFilter {
   }
 }
 
-/** Writes the problem body for any error; also used by middleware that runs outside Nest. */
-export function writeProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
-  const requestId = requestIdOf(request);
+/** The answer to a failed request: its status, problem body and extra headers. */
+export interface ProblemAnswer {
+  status: number;
+  body: Problem;
+  headers: Record<string, string> | undefined;
+}
+
+/**
+ * Maps any error to its problem answer (logging the unexpected ones under the request id): the one
+ * mapping for Nest, Express middleware and the agent lane.
+ */
+export function problemFor(exception: unknown, requestId: string, logger: Logger): ProblemAnswer {
   const error = toAppError(exception, requestId, logger);
   const body: Problem = { code: error.code, message: error.message, requestId };
   if (error.details?.length) body.details = error.details;
+  return { status: errorStatus[error.code], body, headers: error.headers };
+}
+
+/** Writes the problem body for any error; also used by middleware that runs outside Nest. */
+export function writeProblem(request: Request, response: Response, exception: unknown, logger: Logger): void {
+  const answer = problemFor(exception, requestIdOf(request), logger);
   if (response.headersSent) return;
-  for (const [name, value] of Object.entries(error.headers ?? {})) response.setHeader(name, value);
-  response.status(errorStatus[error.code]).json(body);
+  for (const [name, value] of Object.entries(answer.headers ?? {})) response.setHeader(name, value);
+  response.status(answer.status).json(answer.body);
 }
 
 function toAppError(exception: unknown, requestId: string, logger: Logger): AppError {

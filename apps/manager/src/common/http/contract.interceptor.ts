@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -17,7 +18,11 @@ import type { AppConfig } from '../../config/config.schema';
 
 type Part = 'params' | 'query' | 'body';
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, part: Part): unknown {
+/**
+ * The parsed (defaulted, transformed) part of a request, or a 400 VALIDATION_FAILED listing every
+ * failing path. Also used by the agent lane, so both answer a bad input alike.
+ */
+export function parsePart(schema: z.ZodType | undefined, value: unknown, part: Part): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -29,13 +34,34 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, part: Part): u
     .slice(0, 3)
     .map((detail) => `${detail.path}: ${detail.message}`)
     .join('; ');
-  return Promise.reject(new AppError('VALIDATION_FAILED', `Invalid request: ${summary}`, details));
+  throw new AppError('VALIDATION_FAILED', `Invalid request: ${summary}`, details);
 }
 
-function hasNonJsonBody(request: Request): boolean {
-  const length = Number(request.headers['content-length'] ?? 0);
-  const chunked = request.headers['transfer-encoding'] !== undefined;
-  return (length > 0 || chunked) && !request.is('application/json');
+/** Throws when a route with a response schema answered something else (only when responses are checked). */
+export function checkResponse(definition: RouteDefinition, value: unknown): void {
+  const checked = definition.response?.safeParse(value);
+  if (checked && !checked.success) {
+    throw new Error(`response of ${definition.id} breaks its contract: ${checked.error.message}`);
+  }
+}
+
+/** `Content-Type: application/json`, with or without parameters: what Express's JSON parser reads. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semicolon = contentType.indexOf(';');
+  const type = semicolon === -1 ? contentType : contentType.slice(0, semicolon);
+  return type.trim().toLowerCase() === 'application/json';
+}
+
+/** The refusal of a body that is there but not declared JSON. */
+export const unsupportedMediaType = () =>
+  new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with Content-Type: application/json');
+
+/** A body is there (length or chunked) and it is not declared JSON: the JSON parser left it unread. */
+export function hasNonJsonBody(headers: IncomingHttpHeaders): boolean {
+  const length = Number(headers['content-length'] ?? 0);
+  const chunked = headers['transfer-encoding'] !== undefined;
+  return (length > 0 || chunked) && !isJsonMediaType(headers['content-type']);
 }
 
 /**
@@ -57,26 +83,17 @@ export class ContractInterceptor implements NestInterceptor {
     );
     if (!definition) return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
-    if (definition.body && hasNonJsonBody(request)) {
-      throw new AppError(
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Send the body as JSON with Content-Type: application/json',
-      );
-    }
+    if (definition.body && hasNonJsonBody(request.headers)) throw unsupportedMediaType();
     const body: unknown = request.body === undefined ? {} : request.body;
     setValidatedInput(request, {
-      params: await parsePart(definition.params, request.params, 'params'),
-      query: await parsePart(definition.query, request.query, 'query'),
-      body: await parsePart(definition.body, body, 'body'),
+      params: parsePart(definition.params, request.params, 'params'),
+      query: parsePart(definition.query, request.query, 'query'),
+      body: parsePart(definition.body, body, 'body'),
     });
-    const responseSchema = definition.response;
-    if (!this.config.validateResponses || !responseSchema) return next.handle();
+    if (!this.config.validateResponses || !definition.response) return next.handle();
     return next.handle().pipe(
       map((value: unknown) => {
-        const checked = responseSchema.safeParse(value);
-        if (!checked.success) {
-          throw new Error(`response of ${definition.id} breaks its contract: ${checked.error.message}`);
-        }
+        checkResponse(definition, value);
         return value;
       }),
     );
