@@ -133,7 +133,7 @@ export class TaskRunner {
     } catch (error) {
       // executeRun turns step failures into outcomes; reaching this is a bug, still reported.
       this.logger.error(
-        `run ${run.runId}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `run ${run.runId}: internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
       );
       end = {
         status: 'failed',

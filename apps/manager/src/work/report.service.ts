@@ -141,7 +141,6 @@ export class ReportService {
       // The agent drops rejected items: say nothing about the internals, keep them in the log.
       this.logger.error(
         `Report item (run ${item.runId}, seq ${item.seq}) of agent ${caller.agentKey} failed: ${error instanceof Error ? error.message : String(error)}`,
-        error instanceof Error ? error.stack : undefined,
       );
       return rejected(key, 'INTERNAL_ERROR', 'The manager could not store this item');
     }

@@ -12,7 +12,7 @@ export interface WorkerLoopDeps {
    */
   now: () => number;
   random: () => number;
-  log: { warn(message: string): void; error(message: string, stack?: string): void };
+  log: { warn(message: string): void; error(message: string): void };
 }
 
 /** How long a process that does not hold the lock waits before looking again. */
@@ -152,10 +152,8 @@ export class WorkerLoop {
       return result?.again === true;
     } catch (error) {
       if (!signal.aborted) {
-        this.deps.log.error(
-          `worker ${this.worker.name}: pass failed: ${messageOf(error)}`,
-          error instanceof Error ? error.stack : undefined,
-        );
+        // The message only: no stack trace ever reaches a log line.
+        this.deps.log.error(`worker ${this.worker.name}: pass failed: ${messageOf(error)}`);
       }
       return false;
     }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { AGENT_PROTOCOL_VERSION, PROTOCOL_HEADER } from '@outpost/shared';
@@ -324,7 +325,12 @@ describe('the agent lane: poll and report ahead of Express (sqlite)', () => {
     it('answers an unexpected failure, or an answer breaking its contract, with a 500 that holds only the request id', async () => {
       const delivery = t.app.get(DeliveryService);
       const failing = vi.spyOn(delivery, 'poll').mockRejectedValueOnce(new Error('secret internals'));
+      const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const failed = await world.poll(zone);
+      // The log has the request id and the error's message, never its stack trace.
+      const lines = logged.mock.calls.map((call) => call.map(String).join(' '));
+      logged.mockRestore();
+      expect(lines).toEqual([`request ${String(failed.body.requestId)} failed: Error: secret internals`]);
       expectProblem(
         failed,
         500,

@@ -10,7 +10,7 @@ export type ProblemDetail = z.infer<typeof problemDetailSchema>;
 
 /**
  * The one error body of every API. A 5xx carries only a generic message and the request id, which
- * is also in the manager's log next to the stack trace.
+ * is also in the manager's log next to the error's message (never a stack trace).
  */
 export const problemSchema = z
   .object({

@@ -48,7 +48,8 @@ function fromBodyParser(error: BodyParserError): AppError | null {
 
 /**
  * Turns every error into the one problem body. Anything unexpected becomes a 500 whose body holds
- * only the request id; the stack goes to the log under that id, never to the client.
+ * only the request id; the error's name and message go to the log under that id (never a stack
+ * trace), never to the client.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -97,7 +98,9 @@ function toAppError(exception: unknown, requestId: string, logger: Logger): AppE
     if (fromCause) return fromCause;
     if (exception.getStatus() < 500) return fromHttpException(exception);
   }
-  const stack = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-  logger.error(`request ${requestId} failed: ${stack}`);
+  // Name and message only: no stack trace in a log line (they leak paths and internals, and a
+  // message is what an operator quotes); the request id ties the line to the client's answer.
+  const what = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+  logger.error(`request ${requestId} failed: ${what}`);
   return new AppError('INTERNAL_ERROR', `Internal error; quote request id ${requestId} when reporting it`);
 }
