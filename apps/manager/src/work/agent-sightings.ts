@@ -41,15 +41,22 @@ export class AgentSightings {
     if (due.length === 0) return;
     await this.transactions.run(async (manager) => {
       for (const { agent, runningTasks, resources } of due) {
-        await this.work.updateAgent(manager, agent.id, {
+        const seen = {
           lastSeenAt: now,
           runningTasks,
           ...(resources ? resourceColumns(resources) : {}),
           updatedAt: now,
-        });
+        };
+        // The usual case, an agent still online, is one guarded statement. The state held here may
+        // be a few seconds old (the zone's kept view), so the guard, not it, decides.
+        if (agent.state === 'online' && (await this.work.updateOnlineAgent(manager, agent.id, seen)))
+          continue;
+        await this.work.updateAgent(manager, agent.id, seen);
         // A suspect agent never disconnected (no AGENT_DISCONNECT was written): it comes back
-        // quietly, so a short silence costs no event pair. New or offline agents connect.
-        const revived = agent.state === 'suspect' && (await this.work.reviveSuspect(manager, agent.id, now));
+        // quietly, so a short silence costs no event pair. New or offline agents connect. One held
+        // as online that the guard above missed went suspect or offline meanwhile: ask the row.
+        const maybeSuspect = agent.state === 'suspect' || agent.state === 'online';
+        const revived = maybeSuspect && (await this.work.reviveSuspect(manager, agent.id, now));
         if (!revived && (await this.work.markOnline(manager, agent.id, now))) {
           const ip = agent.ips[0] ?? '';
           await this.events.agentConnected({ ...agent, ip }, now, manager);

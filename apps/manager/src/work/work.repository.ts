@@ -45,6 +45,16 @@ export class WorkRepository {
     await manager.update(AgentEntity, { id: agentId, state: Not('retired') }, set);
   }
 
+  /** The update, only while the agent is online; false when it is not (nothing written). */
+  async updateOnlineAgent(
+    manager: EntityManager,
+    agentId: number,
+    set: Partial<AgentEntity>,
+  ): Promise<boolean> {
+    const result = await manager.update(AgentEntity, { id: agentId, state: 'online' }, set);
+    return result.affected === 1;
+  }
+
   /** Marks the agent online unless it already is (or was retired); true when its state changed. */
   async markOnline(manager: EntityManager, agentId: number, now: Date): Promise<boolean> {
     const result = await manager.update(

@@ -4,6 +4,7 @@ import { AgentEntity } from '../../src/agents/agent.entity';
 import { ZoneLeaseEntity } from '../../src/election/zone-lease.entity';
 import { EventEntity } from '../../src/events/event.entity';
 import { TaskRunEntity } from '../../src/tasks/task-run.entity';
+import { AgentSightings } from '../../src/work/agent-sightings';
 import { WorkSignal } from '../../src/work/work-signal';
 import { startTestApp, type TestApp } from '../testing/test-app';
 import { testDatabaseKinds } from '../testing/test-database';
@@ -612,6 +613,46 @@ describe.each(testDatabaseKinds())('agent work: poll and run acceptance on %s', 
       expect(connects.map((event) => event.agentId)).toEqual([seen?.row.id]);
     });
 
+    it('writes a sighting of an online agent with one statement, and trusts the row over a stale view', async () => {
+      const zone = await world.zoneWith(2);
+      const [suspect, offline] = zone.secondaries;
+      if (!suspect || !offline) throw new Error('no secondaries');
+      const sightings = t.app.get(AgentSightings);
+      const rows = () =>
+        t.dataSource.manager.find(AgentEntity, { where: { zoneId: zone.zoneId }, order: { id: 'ASC' } });
+      const held = await rows(); // as the zone's kept view holds them: all online
+      expect(held.map((row) => row.state)).toEqual(['online', 'online', 'online']);
+      const queries = spyOnQueries(t.dataSource);
+      try {
+        await sightings.record(
+          held.map((agent) => ({ agent, runningTasks: 1 })),
+          new Date(Date.now() + 60_000),
+        );
+        expect(queries.statements().filter((sql) => /^\s*UPDATE/i.test(sql))).toHaveLength(3);
+      } finally {
+        await queries.restore();
+      }
+      // Meanwhile the liveness worker (maybe of another manager) moved two of them on.
+      await t.dataSource.manager.update(AgentEntity, { id: suspect.row.id }, { state: 'suspect' });
+      await t.dataSource.manager.update(AgentEntity, { id: offline.row.id }, { state: 'offline' });
+      const stale = await rows();
+      for (const agent of stale) agent.state = 'online';
+      await sightings.record(
+        stale.map((agent) => ({ agent, runningTasks: 2 })),
+        new Date(Date.now() + 120_000),
+      );
+      expect((await rows()).map((row) => [row.state, row.runningTasks])).toEqual([
+        ['online', 2],
+        ['online', 2],
+        ['online', 2],
+      ]);
+      // Back from suspect is quiet; back from offline is a connect.
+      const connects = await t.dataSource.manager.find(EventEntity, {
+        where: { zoneId: zone.zoneId, type: 'AGENT_CONNECT' },
+      });
+      expect(connects.map((event) => event.agentId)).toEqual([offline.row.id]);
+    });
+
     it('reads nothing from the database in steady state, and still hands over new work at once', async () => {
       const zone = await world.zoneWith(1);
       await world.poll(zone); // a full look: the zone is idle, which the manager keeps
@@ -660,7 +701,11 @@ describe.each(testDatabaseKinds())('agent work: poll and run acceptance on %s', 
  * (wrapped by the access gate, so its own `query` is spied on); MySQL creates a runner per query,
  * so their class's `query` is.
  */
-function spyOnQueries(dataSource: DataSource): { count(): number; restore(): Promise<void> } {
+function spyOnQueries(dataSource: DataSource): {
+  count(): number;
+  statements(): string[];
+  restore(): Promise<void>;
+} {
   const runner: QueryRunner = dataSource.createQueryRunner();
   const owner: { query: QueryRunner['query'] } = Object.prototype.hasOwnProperty.call(runner, 'query')
     ? runner
@@ -668,6 +713,7 @@ function spyOnQueries(dataSource: DataSource): { count(): number; restore(): Pro
   const spy = vi.spyOn(owner, 'query');
   return {
     count: () => spy.mock.calls.length,
+    statements: () => spy.mock.calls.map((call) => String(call[0])),
     restore: async () => {
       spy.mockRestore();
       if (dataSource.options.type !== 'better-sqlite3') await runner.release();
