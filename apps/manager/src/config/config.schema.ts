@@ -109,6 +109,8 @@ export const configEnvSchema = z.object({
   OUTPOST_AGENT_OFFLINE_AFTER_MS: millis(1000, 90_000),
   /** A running run whose agent sent no heartbeat for this long is failed as "agent lost". */
   OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS: millis(1000, 60_000),
+  /** Joins and handshakes this manager serves at once; more are answered 503 with Retry-After. */
+  OUTPOST_AGENT_ADMISSION_LIMIT: z.coerce.number().int().min(1).max(10_000).default(64),
   /** Retention in days (0 keeps forever): finished runs' logs, finished tasks, delivered events. */
   OUTPOST_RETENTION_LOG_DAYS: retentionDays(30),
   OUTPOST_RETENTION_TASK_DAYS: retentionDays(90),
@@ -232,6 +234,8 @@ export interface AppConfig {
   liveness: { suspectAfterMs: number; offlineAfterMs: number };
   /** A running run without a heartbeat for this long is reaped as "agent lost". */
   runHeartbeatTimeoutMs: number;
+  /** Joins and handshakes served at once; a storm beyond it is told to retry (503, Retry-After). */
+  agentAdmissionLimit: number;
   /** Days to keep finished runs' logs, finished tasks and delivered events; 0 keeps them forever. */
   retention: { logDays: number; taskDays: number; eventDays: number };
   /** Webhook and task-callback dispatch: intervals, timeout, retries, concurrency. */

@@ -155,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       offlineAfterMs: settings.OUTPOST_AGENT_OFFLINE_AFTER_MS,
     },
     runHeartbeatTimeoutMs: settings.OUTPOST_RUN_HEARTBEAT_TIMEOUT_MS,
+    agentAdmissionLimit: settings.OUTPOST_AGENT_ADMISSION_LIMIT,
     retention: {
       logDays: settings.OUTPOST_RETENTION_LOG_DAYS,
       taskDays: settings.OUTPOST_RETENTION_TASK_DAYS,
