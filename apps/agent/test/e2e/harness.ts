@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -215,8 +216,72 @@ export class ManagerProcess {
   }
 }
 
+/** What a ManagerProxy does with one call: pass it on, answer it itself, or lose the manager's answer. */
+export type ProxyVerdict = 'pass' | 'lose-answer' | { status: number; body: unknown };
+
+/**
+ * A loopback proxy in front of the real manager that can lose or replace chosen calls, to put an
+ * agent in the network trouble a test needs. `decide` sees each call (method, path, body) before
+ * it is forwarded; `lose-answer` forwards it, waits for the manager's whole answer (so the call WAS
+ * done) and then closes the agent's connection without passing the answer on.
+ */
+export class ManagerProxy {
+  url = '';
+  private server: Server | null = null;
+
+  constructor(
+    private readonly target: string,
+    private readonly decide: (call: { method: string; path: string; body: Buffer }) => ProxyVerdict,
+  ) {}
+
+  async start(): Promise<void> {
+    this.server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const verdict = this.decide({ method: req.method ?? 'GET', path: req.url ?? '/', body });
+        if (typeof verdict === 'object') {
+          res.writeHead(verdict.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(verdict.body));
+          return;
+        }
+        const upstream = httpRequest(
+          `${this.target}${req.url ?? '/'}`,
+          { method: req.method, headers: { ...req.headers, host: new URL(this.target).host } },
+          (answer) => {
+            const answerChunks: Buffer[] = [];
+            answer.on('data', (chunk: Buffer) => answerChunks.push(chunk));
+            answer.on('end', () => {
+              if (verdict === 'lose-answer') {
+                req.socket.destroy();
+                return;
+              }
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(Buffer.concat(answerChunks));
+            });
+          },
+        );
+        upstream.on('error', () => res.destroy());
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+}
+
 export interface AgentOptions {
   manager: ManagerProcess;
+  /** Where the agent reaches the manager, when not directly (a ManagerProxy's url). */
+  managerUrl?: string;
   zoneId: number;
   joinToken?: string;
   apiKey?: string;
@@ -260,7 +325,7 @@ export class AgentProcess {
       AGENT_CLI,
       'run',
       '--manager',
-      manager.url,
+      this.options.managerUrl ?? manager.url,
       '--zone',
       String(zoneId),
       '--state-dir',
