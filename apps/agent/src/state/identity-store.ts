@@ -30,8 +30,15 @@ export async function ensureStateDir(dir: string): Promise<{ created: boolean; o
   return { created: created !== undefined, openToOthers: (mode & 0o077) !== 0 };
 }
 
-export async function readIdentity(dir: string): Promise<StoredIdentity | null> {
-  const file = join(dir, IDENTITY_FILE);
+/**
+ * A JSON file of the state dir, checked with its schema: null when it does not exist; a clear
+ * StateDirError (saying what to do: `remedy`) when it cannot be read, is not JSON, or does not fit.
+ */
+export async function readStateFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  remedy: string,
+): Promise<z.output<S> | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -43,11 +50,15 @@ export async function readIdentity(dir: string): Promise<StoredIdentity | null> 
   try {
     json = JSON.parse(text);
   } catch {
-    throw new StateDirError(`${file} is not valid JSON; remove it to join again`);
+    throw new StateDirError(`${file} is not valid JSON; ${remedy}`);
   }
-  const parsed = storedIdentitySchema.safeParse(json);
-  if (!parsed.success) throw new StateDirError(`${file} is incomplete or corrupt; remove it to join again`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new StateDirError(`${file} is incomplete or corrupt; ${remedy}`);
   return parsed.data;
+}
+
+export function readIdentity(dir: string): Promise<StoredIdentity | null> {
+  return readStateFile(join(dir, IDENTITY_FILE), storedIdentitySchema, 'remove it to join again');
 }
 
 /** Mode 0600, written atomically: a crash never leaves a half-written credential. */

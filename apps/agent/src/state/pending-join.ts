@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { joinIdSchema } from '@outpost/shared';
 import { z } from 'zod';
 import { fsyncDir, writeFileAtomic } from './atomic-file';
-import { StateDirError } from './identity-store';
+import { readStateFile } from './identity-store';
 
 /**
  * A join begun and not yet finished: the join id the agent sends with every attempt of it, kept
@@ -24,25 +24,8 @@ export const PENDING_JOIN_FILE = 'join.json';
 /** 128 random bits, base64url (22 characters). */
 export const newJoinId = (): string => randomBytes(16).toString('base64url');
 
-export async function readPendingJoin(dir: string): Promise<PendingJoin | null> {
-  const file = join(dir, PENDING_JOIN_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new StateDirError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new StateDirError(`${file} is not valid JSON; remove it to start the join anew`);
-  }
-  const parsed = pendingJoinSchema.safeParse(json);
-  if (!parsed.success)
-    throw new StateDirError(`${file} is incomplete or corrupt; remove it to start the join anew`);
-  return parsed.data;
+export function readPendingJoin(dir: string): Promise<PendingJoin | null> {
+  return readStateFile(join(dir, PENDING_JOIN_FILE), pendingJoinSchema, 'remove it to start the join anew');
 }
 
 /**
