@@ -29,10 +29,19 @@ class RecordingManager {
     this.events.push(saved);
     return saved;
   }
-  async insert(target: unknown, row: Record<string, unknown>): Promise<void> {
-    this.inserted.push({ target, row });
+  readonly eventInserts: number[] = [];
+  async insert(target: unknown, rows: Record<string, unknown> | Record<string, unknown>[]): Promise<void> {
+    const list = Array.isArray(rows) ? rows : [rows];
+    if (target === EventEntity) {
+      this.eventInserts.push(list.length);
+      for (const row of list) this.events.push({ ...row, id: this.events.length + 1 } as EventEntity);
+      return;
+    }
+    for (const row of list) this.inserted.push({ target, row });
   }
+  reads = 0;
   async findOneBy(): Promise<Partial<TaskEntity> | null> {
+    this.reads += 1;
     return this.taskAfter;
   }
   get asManager(): EntityManager {
@@ -181,6 +190,47 @@ describe('event payloads of the writers', () => {
       success: false,
       isCommandError: true,
     });
+  });
+
+  it('TASK_CALLBACK carries the row the caller says the change left, without reading it back', async () => {
+    const writer = new TaskEventsWriter(box);
+    const manager = new RecordingManager({ ...task, result: 'stale' } as Partial<TaskEntity>);
+    const after = { ...task, result: 'ok', currentStep: 1, failedStep: null, exeAgentKey: 'agt_1' };
+    await writer.statusChanged(task, 'running', 'complete', at, manager.asManager, after);
+    expect(manager.reads).toBe(0);
+    expect(manager.events.map((event) => event.type)).toEqual(['TASK_STATUS_CHANGED', 'TASK_CALLBACK']);
+    expect(manager.eventInserts).toEqual([2]);
+    expectValid(manager.events);
+    expect(manager.events[1]?.payload).toMatchObject({ status: 'complete', result: 'ok', currentStep: 1 });
+  });
+
+  it('batched: writes the events of its work in one INSERT, in order, and none when the work throws', async () => {
+    const writer = new TaskEventsWriter(box);
+    const manager = new RecordingManager();
+    const run = { id: 8, taskId: 5, zoneId: 2, agentId: 3, agentKey: 'agt_1' };
+    const after = { ...task, currentStep: 0, failedStep: null, exeAgentKey: 'agt_1' };
+    await writer.batched(manager.asManager, async () => {
+      await writer.runStatusChanged(run, 'hand-over', 'wait-exec', at, manager.asManager);
+      await writer.batched(manager.asManager, () =>
+        writer.statusChanged(task, 'hand-over', 'wait-exec', at, manager.asManager, after),
+      );
+      expect(manager.events).toEqual([]);
+    });
+    expect(manager.eventInserts).toEqual([3]);
+    expect(manager.events.map((event) => event.type)).toEqual([
+      'TASK_RUN_STATUS_CHANGED',
+      'TASK_STATUS_CHANGED',
+      'TASK_CALLBACK',
+    ]);
+    await expect(
+      writer.batched(manager.asManager, async () => {
+        await writer.runStatusChanged(run, 'wait-exec', 'started', at, manager.asManager);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await writer.runStatusChanged(run, 'started', 'complete', at, manager.asManager);
+    expect(manager.eventInserts).toEqual([3, 1]);
+    expect(manager.events).toHaveLength(4);
   });
 
   it('writes no TASK_CALLBACK when the filter does not select the change', async () => {

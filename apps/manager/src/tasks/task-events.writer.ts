@@ -7,7 +7,7 @@ import {
   taskCallbackFlags,
   type TaskStatus,
 } from '@outpost/shared';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { EventEntity } from '../events/event.entity';
 import { newTaskCallbackSubscription } from '../webhooks/task-callback-subscription';
@@ -31,12 +31,44 @@ export type TaskCallbackPayload = EventData<'TASK_CALLBACK'>;
 export type TaskBeforeChange = Pick<TaskEntity, 'id' | 'zoneId' | 'eventFilter' | 'result'>;
 
 /**
+ * The task as the change left it, when the caller knows it exactly (it holds the row locked and
+ * wrote the change itself): spares reading it back for the callback.
+ */
+export type TaskAfterChange = Pick<
+  TaskEntity,
+  'id' | 'zoneId' | 'name' | 'result' | 'currentStep' | 'failedStep' | 'exeAgentKey'
+>;
+
+/**
  * Writes task events to the outbox. It takes the caller's EntityManager on purpose: the event must
  * be written in the same transaction as the change it reports, or not at all.
  */
 @Injectable()
 export class TaskEventsWriter {
+  /** The event rows of transactions inside `batched`, by their EntityManager. */
+  private readonly batches = new WeakMap<EntityManager, EventRow[]>();
+
   constructor(private readonly box: SecretBox) {}
+
+  /**
+   * Runs `work` in the caller's transaction and writes the task events it writes in ONE INSERT
+   * when it has finished, in the order they were written (ids follow the order of the rows). For
+   * work that reads no events it wrote itself. If `work` throws, its events are dropped with the
+   * transaction it is rolling back. Inside another `batched` of the same transaction, the outer
+   * one writes them.
+   */
+  async batched<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
+    if (this.batches.has(manager)) return work();
+    const rows: EventRow[] = [];
+    this.batches.set(manager, rows);
+    try {
+      const result = await work();
+      if (rows.length > 0) await insertEvents(rows, manager);
+      return result;
+    } finally {
+      this.batches.delete(manager);
+    }
+  }
 
   /**
    * TASK_CREATED, and for a task with a callback URL its callback subscription with a fresh
@@ -63,7 +95,8 @@ export class TaskEventsWriter {
   /**
    * TASK_STATUS_CHANGED, and TASK_CALLBACK when the task's event filter selects this change (Klevr
    * emitted it for every update, whatever the filter). Call it after the UPDATE, in its transaction:
-   * the callback reports the task as the change left it.
+   * the callback reports the task as the change left it (`known`, or read back). Both rows go in
+   * one INSERT, the status change first (ids follow the order of the rows).
    */
   async statusChanged(
     task: TaskBeforeChange,
@@ -71,19 +104,33 @@ export class TaskEventsWriter {
     to: TaskStatus,
     occurredAt: Date,
     manager: EntityManager,
+    known?: TaskAfterChange,
   ): Promise<void> {
     const payload: TaskStatusChangedPayload = { taskId: task.id, zoneId: task.zoneId, from, to };
-    await this.write(TASK_EVENT_TYPES.statusChanged, task, payload, occurredAt, manager);
+    const rows = [eventRow(TASK_EVENT_TYPES.statusChanged, task, payload, occurredAt)];
+    const callback = await this.callbackOf(task, from, to, manager, known);
+    if (callback) rows.push(eventRow(TASK_EVENT_TYPES.callback, task, callback, occurredAt));
+    await this.insert(rows, manager);
+  }
+
+  /** The TASK_CALLBACK payload when the task's filter selects the change, else null. */
+  private async callbackOf(
+    task: TaskBeforeChange,
+    from: TaskStatus,
+    to: TaskStatus,
+    manager: EntityManager,
+    known: TaskAfterChange | undefined,
+  ): Promise<TaskCallbackPayload | null> {
     // Only the result filter needs the row as the change left it to decide.
     const mightSelect =
       task.eventFilter === 'changed-result' ||
       eventFilterSelects(task.eventFilter, { from, to, resultChanged: false });
-    if (!mightSelect) return;
-    const after = await manager.findOneBy(TaskEntity, { id: task.id });
-    if (!after) return;
+    if (!mightSelect) return null;
+    const after = known ?? (await manager.findOneBy(TaskEntity, { id: task.id }));
+    if (!after) return null;
     const resultChanged = (after.result ?? null) !== (task.result ?? null);
-    if (!eventFilterSelects(task.eventFilter, { from, to, resultChanged })) return;
-    const callback: TaskCallbackPayload = {
+    if (!eventFilterSelects(task.eventFilter, { from, to, resultChanged })) return null;
+    return {
       taskId: after.id,
       zoneId: after.zoneId,
       name: after.name,
@@ -94,7 +141,6 @@ export class TaskEventsWriter {
       exeAgentKey: after.exeAgentKey,
       ...taskCallbackFlags(to, after.failedStep),
     };
-    await this.write(TASK_EVENT_TYPES.callback, task, callback, occurredAt, manager);
   }
 
   /** A run's status changed (created, acknowledged, progressed, finished). */
@@ -125,18 +171,43 @@ export class TaskEventsWriter {
     manager: EntityManager,
     agentId: number | null = null,
   ): Promise<void> {
-    await manager.save(
-      EventEntity,
-      manager.create(EventEntity, {
-        type,
-        schemaVersion: schemaVersionOf(type),
-        zoneId: task.zoneId,
-        taskId: task.id,
-        agentId,
-        payload: { ...payload },
-        occurredAt,
-        publishedAt: null,
-      }),
-    );
+    await this.insert([eventRow(type, task, payload, occurredAt, agentId)], manager);
   }
+
+  /** Now, or with the rest of the transaction's events when it is `batched`. */
+  private async insert(rows: EventRow[], manager: EntityManager): Promise<void> {
+    const batch = this.batches.get(manager);
+    if (batch) batch.push(...rows);
+    else await insertEvents(rows, manager);
+  }
+}
+
+type EventRow = Omit<EventEntity, 'id'>;
+
+function eventRow<T extends EventType>(
+  type: T,
+  task: Pick<TaskEntity, 'id' | 'zoneId'>,
+  payload: EventData<T>,
+  occurredAt: Date,
+  agentId: number | null = null,
+): EventRow {
+  return {
+    type,
+    schemaVersion: schemaVersionOf(type),
+    zoneId: task.zoneId,
+    taskId: task.id,
+    agentId,
+    payload: { ...payload },
+    occurredAt,
+    publishedAt: null,
+  };
+}
+
+/**
+ * Plain INSERTs (`save` would build a change set for rows that are only ever inserted), several
+ * rows in one statement.
+ */
+async function insertEvents(rows: EventRow[], manager: EntityManager): Promise<void> {
+  // The JSON payload is one column: TypeORM's deep-partial type cannot say so.
+  await manager.insert(EventEntity, rows as QueryDeepPartialEntity<EventEntity>[]);
 }

@@ -78,12 +78,13 @@ export class TaskRelease {
         const plan = planRelease(task, this.clock.now());
         if (plan.to === null) return TIMED_STATUSES.includes(task.status) ? 'not-due' : 'lost';
         if (plan.to === 'complete') {
-          await this.transitions.transition(taskId, 'complete', { manager });
+          await this.transitions.transition(taskId, 'complete', { manager, locked: task });
           return 'completed';
         }
         const changes = plan.nextRunAt !== undefined ? { nextRunAt: plan.nextRunAt } : undefined;
         await this.transitions.transition(taskId, 'wait-polling', {
           manager,
+          locked: task,
           ...(changes ? { changes } : {}),
         });
         return 'released';

@@ -19,6 +19,13 @@ export interface TransitionOptions {
   manager?: EntityManager;
   /** Further columns to set in the same UPDATE (e.g. exeAgentKey, result). */
   changes?: TransitionChanges;
+  /**
+   * The task row as this transaction read it with `findForUpdate` (locked on MySQL/MariaDB; on
+   * SQLite the TransactionRunner runs one transaction at a time) and has not changed since: spares
+   * reading it again. The UPDATE stays guarded on the status it names; should that match nothing,
+   * the transition reads the row afresh and goes on as it would have without it.
+   */
+  locked?: TaskEntity;
 }
 
 /**
@@ -43,6 +50,7 @@ export class TaskTransitions {
         manager,
         options.changes,
         (from) => new AppError('INVALID_TRANSITION', `Task ${taskId} cannot go from ${from} to ${to}`),
+        options.locked,
       ),
     );
   }
@@ -51,17 +59,23 @@ export class TaskTransitions {
    * Moves the task to `to` along `transitionPath`, one guarded edge (and one event) at a time: an
    * agent that skipped reporting `wait-exec` or `started` still walks the task through them.
    * `changes` are set on every edge. Throws 409 INVALID_TRANSITION when no path leads there.
+   * The row is read (locked) once, unless the caller passes it as `locked`; each edge after the
+   * first starts from the row as the previous edge left it.
    */
   advance(taskId: number, to: TaskStatus, options: TransitionOptions = {}): Promise<TransitionResult> {
     return this.run(options, async (manager) => {
-      const task = await this.tasks.findForUpdate(taskId, manager);
+      const task = options.locked ?? (await this.tasks.findForUpdate(taskId, manager));
       if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
       const path = transitionPath(task.status, to);
       if (path.length === 0) {
         throw new AppError('INVALID_TRANSITION', `Task ${taskId} cannot go from ${task.status} to ${to}`);
       }
       let result: TransitionResult | undefined;
-      for (const step of path) result = await this.transition(taskId, step, { ...options, manager });
+      let locked = task;
+      for (const step of path) {
+        result = await this.transition(taskId, step, { ...options, manager, locked });
+        locked = result.task;
+      }
       return { ...(result as TransitionResult), from: task.status };
     });
   }
@@ -113,24 +127,58 @@ export class TaskTransitions {
     manager: EntityManager,
     changes: TransitionChanges | undefined,
     refuse: (from: TaskStatus) => AppError,
+    locked?: TaskEntity,
   ): Promise<TransitionResult> {
+    if (locked) {
+      const applied = await this.applyTo(locked, to, manager, changes);
+      if (applied) return applied;
+      // The row was not as the caller said after all: read it afresh, as without it.
+    }
     // A locking read where the database has row locks: the status we guard on is the latest one,
     // not this transaction's snapshot, and nobody moves the task before we commit.
     const task = await this.tasks.findForUpdate(taskId, manager);
     if (!task) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+    if (!canTransition(task.status, to)) throw refuse(task.status);
+    const applied = await this.applyTo(task, to, manager, changes);
+    if (applied) return applied;
+    const current = await this.tasks.findForUpdate(taskId, manager);
+    if (!current) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+    throw refuse(current.status);
+  }
+
+  /**
+   * The guarded UPDATE from the status `task` names, and its event; null when the transition is
+   * not allowed from there or the UPDATE matched nothing (another writer moved the task). The row
+   * the change left is `task` with the UPDATE's values: the row is locked (or SQLite's one writer
+   * is us), so reading it back would return exactly that.
+   */
+  private async applyTo(
+    task: TaskEntity,
+    to: TaskStatus,
+    manager: EntityManager,
+    changes: TransitionChanges | undefined,
+  ): Promise<TransitionResult | null> {
     const from = task.status;
-    if (!canTransition(from, to)) throw refuse(from);
+    if (!canTransition(from, to)) return null;
     const now = this.clock.now();
     const set = { ...changes, updatedAt: now, ...(finishesTask(to) ? { finishedAt: now } : {}) };
     // Guarded on the status we read: if another writer moved the task in between, nothing matches.
-    if (!(await this.tasks.updateStatusGuarded(taskId, [from], to, set, manager))) {
-      const current = await this.tasks.findForUpdate(taskId, manager);
-      if (!current) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
-      throw refuse(current.status);
-    }
-    await this.events.statusChanged(task, from, to, now, manager);
-    const updated = await this.tasks.findById(taskId, manager);
-    if (!updated) throw notFound('TASK_NOT_FOUND', 'Task', taskId);
+    if (!(await this.tasks.updateStatusGuarded(task.id, [from], to, set, manager))) return null;
+    const updated = withValues(task, set, to);
+    await this.events.statusChanged(task, from, to, now, manager, updated);
     return { task: updated, from, to };
   }
+}
+
+/** The row after `UPDATE … SET set, status = to`: keys left undefined are not written (as TypeORM does). */
+function withValues(
+  task: TaskEntity,
+  set: TransitionChanges & { updatedAt: Date },
+  to: TaskStatus,
+): TaskEntity {
+  const after: TaskEntity = { ...task, status: to };
+  for (const [key, value] of Object.entries(set)) {
+    if (value !== undefined) Object.assign(after, { [key]: value });
+  }
+  return after;
 }

@@ -50,14 +50,24 @@ export class TasksRepository {
     return this.transactions.run(work);
   }
 
-  /** The task and its steps, in the caller's transaction so they land together or not at all. */
-  async insertWithSteps(task: NewTask, steps: NewTaskStep[], manager: EntityManager): Promise<TaskEntity> {
+  /**
+   * The task and its steps, in the caller's transaction so they land together or not at all.
+   * Returns the rows as written (with their ids): the same values a read would give back.
+   */
+  async insertWithSteps(
+    task: NewTask,
+    steps: NewTaskStep[],
+    manager: EntityManager,
+  ): Promise<{ task: TaskEntity; steps: TaskStepEntity[] }> {
     const saved = await manager.save(TaskEntity, manager.create(TaskEntity, task));
-    await manager.insert(
-      TaskStepEntity,
-      steps.map((step) => ({ ...step, taskId: saved.id })),
-    );
-    return saved;
+    const rows = steps.map((step) => ({ ...step, taskId: saved.id }));
+    const inserted = await manager.insert(TaskStepEntity, rows);
+    const ids = inserted.identifiers.map((identifier) => Number(identifier['id']));
+    if (ids.length !== rows.length || ids.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
+      // Not expected on either database; a read is the fallback, never a wrong id.
+      return { task: saved, steps: await manager.find(TaskStepEntity, { where: { taskId: saved.id } }) };
+    }
+    return { task: saved, steps: rows.map((row, index) => ({ ...row, id: ids[index] as number })) };
   }
 
   findById(id: number, manager: EntityManager = this.dataSource.manager): Promise<TaskEntity | null> {

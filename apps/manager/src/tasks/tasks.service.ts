@@ -97,15 +97,16 @@ export class TasksService {
       command: step.command,
       isRecover: step.isRecover,
     }));
-    const { taskId, callbackSecret } = await this.tasks.transaction(async (manager) => {
-      const task = await this.tasks.insertWithSteps(row, steps, manager);
-      const created = await this.events.taskCreated(task, now, manager);
-      return { taskId: task.id, callbackSecret: created.callbackSecret };
+    const { stored, callbackSecret } = await this.tasks.transaction(async (manager) => {
+      const written = await this.tasks.insertWithSteps(row, steps, manager);
+      const created = await this.events.taskCreated(written.task, now, manager);
+      return { stored: written, callbackSecret: created.callbackSecret };
     });
     // After the commit: a woken poll must find the task. A timed task too: the zone's kept view
     // (ZoneViews) holds when its next timed task falls due.
     this.signal.notify(request.zoneId);
-    const detail = await this.get(taskId);
+    // Answered from the rows just written (a new task has no runs): what a GET would read back.
+    const detail = toTaskDetail(stored.task, stored.steps, []);
     // The callback's signing secret is in this answer only; it is stored sealed.
     return callbackSecret ? { ...detail, callbackSecret } : detail;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Assignment, isTerminalTaskStatus, type PollRequest, type PollResponse } from '@outpost/shared';
+import type { Assignment, PollRequest, PollResponse } from '@outpost/shared';
 import type { AgentEntity } from '../agents/agent.entity';
 import { toZoneMember } from '../agent-api/agent-protocol.mapper';
 import type { AgentPrincipal } from '../common/auth/agent-principal';
@@ -148,23 +148,12 @@ export class DeliveryService {
 
   /**
    * The caller accepts its run before starting it (recorded by ReportService.acknowledge) and gets
-   * the assignment, with the zone's credentials: only the run's own agent ever receives them.
+   * the assignment, with the zone's credentials: only the run's own agent ever receives them. The
+   * assignment is built from the run and task the acceptance read (and checked: the caller's own,
+   * unfinished run) in its transaction, as it committed.
    */
   async acceptRun(caller: AgentPrincipal, runId: number): Promise<Assignment> {
-    await this.reports.acknowledge(caller, runId);
-    const found = await this.work.findRunWithTask(runId);
-    if (
-      !found ||
-      found.run.agentId !== caller.agentId ||
-      found.run.zoneId !== caller.zoneId ||
-      isTerminalTaskStatus(found.run.status)
-    ) {
-      // One answer for unknown, foreign and finished runs: an agent learns nothing about others' runs.
-      throw new AppError(
-        'TASK_RUN_NOT_FOUND',
-        `Run ${runId} is not an unfinished run of agent ${caller.agentKey}`,
-      );
-    }
+    const found = await this.reports.acknowledge(caller, runId);
     const steps = await this.work.stepsOf([found.task.id]);
     const credentials = await this.credentials.resolveForZone(found.run.zoneId);
     return toAssignment(found.run, found.task, steps, credentials);
@@ -310,36 +299,39 @@ export class DeliveryService {
   }
 
   private async handOver(task: TaskEntity, agents: readonly Candidate[], epoch: number): Promise<void> {
-    await this.transactions.run(async (manager) => {
-      const now = this.clock.now();
-      await this.transitions.transition(task.id, 'hand-over', {
-        manager,
-        changes: { exeAgentKey: agents.length === 1 ? (agents[0]?.agentKey ?? null) : null },
-      });
-      const runs = await this.work.insertRuns(
-        manager,
-        agents.map((agent) => ({
-          taskId: task.id,
-          zoneId: task.zoneId,
-          agentId: agent.id,
-          agentKey: agent.agentKey,
-          attempt: task.attempt + 1,
-          status: 'hand-over',
-          leaseEpoch: epoch,
-          currentStep: 0,
-          failedStep: null,
-          result: null,
-          error: null,
-          startedAt: null,
-          finishedAt: null,
-          heartbeatAt: null,
-          // One instant for the whole delivery: it tells this delivery's runs from other ones.
-          createdAt: now,
-          updatedAt: now,
-        })),
-      );
-      for (const run of runs) await this.taskEvents.runStatusChanged(run, null, 'hand-over', now, manager);
-    });
+    // The task's and the runs' events in one INSERT at the end, in the order they were written.
+    await this.transactions.run((manager) =>
+      this.taskEvents.batched(manager, async () => {
+        const now = this.clock.now();
+        await this.transitions.transition(task.id, 'hand-over', {
+          manager,
+          changes: { exeAgentKey: agents.length === 1 ? (agents[0]?.agentKey ?? null) : null },
+        });
+        const runs = await this.work.insertRuns(
+          manager,
+          agents.map((agent) => ({
+            taskId: task.id,
+            zoneId: task.zoneId,
+            agentId: agent.id,
+            agentKey: agent.agentKey,
+            attempt: task.attempt + 1,
+            status: 'hand-over',
+            leaseEpoch: epoch,
+            currentStep: 0,
+            failedStep: null,
+            result: null,
+            error: null,
+            startedAt: null,
+            finishedAt: null,
+            heartbeatAt: null,
+            // One instant for the whole delivery: it tells this delivery's runs from other ones.
+            createdAt: now,
+            updatedAt: now,
+          })),
+        );
+        for (const run of runs) await this.taskEvents.runStatusChanged(run, null, 'hand-over', now, manager);
+      }),
+    );
   }
 
   /**

@@ -28,7 +28,7 @@ import { WorkSignal } from './work-signal';
 import { judgeRunReport, runProgress } from './run-status';
 import { TaskDerivation } from './task-derivation';
 import { HEARTBEAT_WRITE_INTERVAL_MS, WriteThrottle } from './write-throttle';
-import { type RunChanges, WorkRepository } from './work.repository';
+import { type RunChanges, type RunWithTask, WorkRepository } from './work.repository';
 
 export { HEARTBEAT_WRITE_INTERVAL_MS } from './write-throttle';
 
@@ -86,42 +86,49 @@ export class ReportService {
    * never handed out again, and a lost agent's accepted run is failed, not re-run. Throws a 404 for
    * a run that is not the caller's, and a 409 for one that must not start (started, ended, or its
    * task stopped); accepting again a run already accepted is a no-op (a retry after a lost answer).
+   * Returns the run and its task as the committed acceptance left them.
    */
-  async acknowledge(caller: AgentPrincipal, runId: number): Promise<void> {
+  async acknowledge(caller: AgentPrincipal, runId: number): Promise<RunWithTask> {
     const notFound = () =>
       new AppError('TASK_RUN_NOT_FOUND', `Run ${runId} is not an unfinished run of agent ${caller.agentKey}`);
     const run = await this.work.findRun(runId);
     // One answer for unknown, foreign and finished runs: an agent learns nothing about others' runs.
     if (!run || run.agentId !== caller.agentId || run.zoneId !== caller.zoneId) throw notFound();
     if (isTerminalTaskStatus(run.status)) throw notFound();
-    await this.transactions.run(async (manager) => {
-      const task = await this.tasks.findForUpdate(run.taskId, manager);
-      const current = await this.work.findRun(run.id, manager);
-      if (!task || !current || isTerminalTaskStatus(current.status)) throw notFound();
-      if (current.status === 'wait-exec') return;
-      if (current.status !== 'hand-over') {
-        throw new AppError(
-          'INVALID_TRANSITION',
-          `Run ${runId} is already ${current.status}; it is not started again`,
-        );
-      }
-      if (isTerminalTaskStatus(task.status)) {
-        throw new AppError(
-          'INVALID_TRANSITION',
-          `Task ${task.id} of run ${runId} is already ${task.status}; the run must not start`,
-        );
-      }
-      const now = this.clock.now();
-      const changes: RunChanges = { status: 'wait-exec' };
-      if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
-        throw new AppError(
-          'INVALID_TRANSITION',
-          `Run ${runId} changed while it was accepted; it is not started`,
-        );
-      }
-      await this.taskEvents.runStatusChanged(current, current.status, 'wait-exec', now, manager);
-      await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
-    });
+    // The run's and the task's events in one INSERT at the end.
+    return this.transactions.run((manager) =>
+      this.taskEvents.batched(manager, async (): Promise<RunWithTask> => {
+        const task = await this.tasks.findForUpdate(run.taskId, manager);
+        const current = await this.work.findRun(run.id, manager);
+        if (!task || !current || isTerminalTaskStatus(current.status)) throw notFound();
+        if (current.status === 'wait-exec') return { run: current, task };
+        if (current.status !== 'hand-over') {
+          throw new AppError(
+            'INVALID_TRANSITION',
+            `Run ${runId} is already ${current.status}; it is not started again`,
+          );
+        }
+        if (isTerminalTaskStatus(task.status)) {
+          throw new AppError(
+            'INVALID_TRANSITION',
+            `Task ${task.id} of run ${runId} is already ${task.status}; the run must not start`,
+          );
+        }
+        const now = this.clock.now();
+        const changes: RunChanges = { status: 'wait-exec' };
+        if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
+          throw new AppError(
+            'INVALID_TRANSITION',
+            `Run ${runId} changed while it was accepted; it is not started`,
+          );
+        }
+        await this.taskEvents.runStatusChanged(current, current.status, 'wait-exec', now, manager);
+        const accepted: TaskRunEntity = { ...current, ...changes, updatedAt: now };
+        await this.derivation.afterRunChange(task, accepted, manager);
+        // The task row as read: the assignment needs only what no transition changes (name, steps…).
+        return { run: accepted, task };
+      }),
+    );
   }
 
   private async settle(caller: AgentPrincipal, item: ReportItem): Promise<ReportOutcome> {
@@ -180,31 +187,34 @@ export class ReportService {
     const key = { runId: run.id, seq: item.seq };
     let timed = false;
     let dispatchSeconds: number | null = null;
-    const outcome = await this.transactions.run(async (manager): Promise<ReportOutcome> => {
-      // The task row first (locked on MySQL): reports about sibling runs and changes of the task
-      // queue behind each other, and the runs read next are the latest ones.
-      const task = await this.tasks.findForUpdate(run.taskId, manager);
-      const current = await this.work.findRun(run.id, manager);
-      if (!task || !current) return rejected(key, 'TASK_RUN_NOT_FOUND', `Run ${run.id} no longer exists`);
-      const verdict = judgeRunReport(current, item);
-      if (verdict.kind === 'duplicate') return { ...key, outcome: 'duplicate' };
-      if (verdict.kind === 'reject') return rejected(key, 'INVALID_TRANSITION', verdict.message);
-      const now = this.clock.now();
-      const changes = runChanges(current, verdict.to, item);
-      if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
-        throw new Error(`run ${run.id} changed while its report was applied`);
-      }
-      if (verdict.to !== current.status) {
-        await this.taskEvents.runStatusChanged(current, current.status, verdict.to, now, manager);
-      }
-      if (changes.startedAt) dispatchSeconds = dispatchLatencySeconds(task, current, now);
-      if (isTerminalTaskStatus(verdict.to)) this.heartbeats.forget(`${current.agentId}:${current.id}`);
-      // A task already final (stopped by a cancel, say) keeps its status; only its run is updated.
-      if (!isTerminalTaskStatus(task.status)) {
-        timed = await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
-      }
-      return { ...key, outcome: 'accepted' };
-    });
+    // The run's and the task's events in one INSERT at the end.
+    const outcome = await this.transactions.run((manager) =>
+      this.taskEvents.batched(manager, async (): Promise<ReportOutcome> => {
+        // The task row first (locked on MySQL): reports about sibling runs and changes of the task
+        // queue behind each other, and the runs read next are the latest ones.
+        const task = await this.tasks.findForUpdate(run.taskId, manager);
+        const current = await this.work.findRun(run.id, manager);
+        if (!task || !current) return rejected(key, 'TASK_RUN_NOT_FOUND', `Run ${run.id} no longer exists`);
+        const verdict = judgeRunReport(current, item);
+        if (verdict.kind === 'duplicate') return { ...key, outcome: 'duplicate' };
+        if (verdict.kind === 'reject') return rejected(key, 'INVALID_TRANSITION', verdict.message);
+        const now = this.clock.now();
+        const changes = runChanges(current, verdict.to, item);
+        if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
+          throw new Error(`run ${run.id} changed while its report was applied`);
+        }
+        if (verdict.to !== current.status) {
+          await this.taskEvents.runStatusChanged(current, current.status, verdict.to, now, manager);
+        }
+        if (changes.startedAt) dispatchSeconds = dispatchLatencySeconds(task, current, now);
+        if (isTerminalTaskStatus(verdict.to)) this.heartbeats.forget(`${current.agentId}:${current.id}`);
+        // A task already final (stopped by a cancel, say) keeps its status; only its run is updated.
+        if (!isTerminalTaskStatus(task.status)) {
+          timed = await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
+        }
+        return { ...key, outcome: 'accepted' };
+      }),
+    );
     // After the commit: a held poll of the zone looks again and times its hold to the new due time.
     if (timed) this.signal.notify(run.zoneId);
     if (dispatchSeconds !== null) this.metrics.observeDispatchLatency(dispatchSeconds);

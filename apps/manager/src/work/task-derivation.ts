@@ -47,8 +47,9 @@ export class TaskDerivation {
   ) {}
 
   /**
-   * Moves `task` (read with a lock in this transaction) after its updated `run`. True when the
-   * task now waits for a time or is deliverable again: notify its zone after the commit.
+   * Moves `task` (read with a lock in this transaction, and not changed by it yet) after its
+   * updated `run`. True when the task now waits for a time or is deliverable again: notify its zone
+   * after the commit.
    */
   async afterRunChange(task: TaskEntity, run: TaskRunEntity, manager: EntityManager): Promise<boolean> {
     // Only runs of the current delivery move the task; a late report of an older one does not.
@@ -127,7 +128,8 @@ export class TaskDerivation {
       this.logger.warn(`Task ${task.id} is ${task.status} and cannot follow its run to ${to}`);
       return false;
     }
-    await this.transitions.advance(task.id, to, { manager, changes });
+    // `task` is the caller's locked row, unchanged so far in this transaction (see afterRunChange).
+    await this.transitions.advance(task.id, to, { manager, changes, locked: task });
     return true;
   }
 }

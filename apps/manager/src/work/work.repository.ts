@@ -186,11 +186,6 @@ export class WorkRepository {
     return manager.findOneBy(TaskRunEntity, { id: runId });
   }
 
-  async findRunWithTask(runId: number): Promise<RunWithTask | null> {
-    const [found] = await this.runsWithTask((builder) => builder.where('run.id = :runId', { runId }));
-    return found ?? null;
-  }
-
   /**
    * The guarded run update: matches only while the run is still in the status and at the step the
    * caller judged the report against. False when it matched nothing.

@@ -260,6 +260,43 @@ describe.each(testDatabaseKinds())('tasks API on %s', (kind) => {
       expect((body.steps as { seq: number }[]).map((step) => step.seq)).toEqual([1, 2, 3]);
     });
 
+    it('answers the create with the task exactly as a later read of it answers', async () => {
+      const future = new Date(Date.now() + 86_400_000).toISOString();
+      const body = await created({
+        zoneId: zoneA,
+        name: 'answer-equals-read ✓ 한글',
+        taskType: 'iteration',
+        cron: '*/5 * * * *',
+        timeZone: 'asia/seoul',
+        schedule: future,
+        untilRun: '2099-01-01T00:00:00.000Z',
+        target: { kind: 'labels', labels: { env: 'prod', rack: 'r1' } },
+        exeAgentChangeable: false,
+        timeout: 30,
+        maxRetries: 2,
+        retryBackoffSeconds: 5,
+        overlapPolicy: 'queue-one',
+        callbackUrl: 'https://hooks.example.com/created',
+        eventHookSendingType: 'conclusion-statuses',
+        showLog: false,
+        parameter: { a: [1, 'two'], nested: { ok: true } },
+        steps: [
+          { seq: 3, commandName: 'undo', commandType: 'inline', command: 'echo undo', isRecover: true },
+          { seq: 2, commandName: 'second', commandType: 'inline', command: 'echo 2' },
+          { seq: 1, commandName: 'first', commandType: 'inline', command: 'echo 1' },
+        ],
+      });
+      const { callbackSecret, ...answer } = body;
+      expect(callbackSecret).toEqual(expect.any(String));
+      expect(answer).toMatchObject({ timeZone: 'Asia/Seoul', status: 'scheduled', runs: [] });
+      expect(
+        (answer.steps as { id: number }[]).every((step) => Number.isInteger(step.id) && step.id > 0),
+      ).toBe(true);
+      const read = await t.call('GET', `/api/v1/tasks/${body.id}`, { token: operator });
+      expect(read.status).toBe(200);
+      expect(read.body).toEqual(answer);
+    });
+
     it('keeps a task scheduled in the future as scheduled, and runs a past schedule now', async () => {
       const future = new Date(Date.now() + 86_400_000).toISOString();
       const later = await created({ zoneId: zoneA, name: 'later', schedule: future, steps: [inlineStep] });

@@ -29,14 +29,28 @@ export function nextCronRuns(
   return new Cron(expression, { timezone: timeZone, paused: true }).nextRuns(count, from);
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  if (timeZone.trim() === '') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
+/** At most this many names are remembered (IANA has about 600 zones; the rest would be typos). */
+const TIME_ZONE_MEMO_LIMIT = 1_000;
+/** Name → its canonical spelling, or null when invalid: an Intl.DateTimeFormat is costly to build. */
+const timeZoneMemo = new Map<string, string | null>();
+
+function resolveTimeZone(timeZone: string): string | null {
+  const known = timeZoneMemo.get(timeZone);
+  if (known !== undefined) return known;
+  let canonical: string | null = null;
+  if (timeZone.trim() !== '') {
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+    } catch {
+      canonical = null;
+    }
   }
+  if (timeZoneMemo.size < TIME_ZONE_MEMO_LIMIT) timeZoneMemo.set(timeZone, canonical);
+  return canonical;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  return resolveTimeZone(timeZone) !== null;
 }
 
 /**
@@ -44,6 +58,5 @@ export function isValidTimeZone(timeZone: string): boolean {
  * stored reads the same in every runtime; an invalid name is returned unchanged.
  */
 export function canonicalTimeZone(timeZone: string): string {
-  if (!isValidTimeZone(timeZone)) return timeZone;
-  return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  return resolveTimeZone(timeZone) ?? timeZone;
 }
