@@ -291,9 +291,7 @@ export class FakeManager {
           200,
           pollResponseSchema.parse({
             lease: this.leaseView(),
-            assignments: this.pendingAssignments
-              .splice(0)
-              .map((a) => (a.agentKey === agentKey ? a : { ...a, credentials: {} })),
+            assignments: this.pendingAssignments.splice(0).map((a) => ({ ...a, credentials: {} })), // credentials come with the acceptance only
             cancels: this.pollCancels.splice(0),
             members: this.members(),
             settings: this.settings,

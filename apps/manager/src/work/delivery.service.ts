@@ -242,7 +242,7 @@ export class DeliveryService {
       pending = await this.work.pendingRuns(zoneId);
     }
     await this.refence(pending, epoch);
-    const assignments = await this.assignments(caller, pending);
+    const assignments = await this.assignments(pending);
     const cancels = await this.work.zoneCancels(zoneId);
     const idle = waiting === 0 && pending.length === 0 && cancels.length === 0;
     return { assignments, cancels, nextDueAt, idle };
@@ -397,8 +397,11 @@ export class DeliveryService {
     for (const { run } of stale) run.leaseEpoch = epoch;
   }
 
-  /** Credentials only in the primary's own assignments: what it hands to a secondary carries none. */
-  private async assignments(caller: AgentPrincipal, pending: RunWithTask[]): Promise<Assignment[]> {
+  /**
+   * No credentials in a poll reply, not even for the primary's own runs: every agent gets them only
+   * in the answer to its acceptance (acceptRun), the one moment it is about to start the run.
+   */
+  private async assignments(pending: RunWithTask[]): Promise<Assignment[]> {
     if (pending.length === 0) return [];
     const taskIds = [...new Set(pending.map(({ task }) => task.id))];
     const stepsByTask = new Map<number, TaskStepEntity[]>();
@@ -407,12 +410,7 @@ export class DeliveryService {
       list.push(step);
       stepsByTask.set(step.taskId, list);
     }
-    const own = pending.some(({ run }) => run.agentId === caller.agentId)
-      ? await this.credentials.resolveForZone(caller.zoneId)
-      : {};
-    return pending.map(({ run, task }) =>
-      toAssignment(run, task, stepsByTask.get(task.id) ?? [], run.agentId === caller.agentId ? own : {}),
-    );
+    return pending.map(({ run, task }) => toAssignment(run, task, stepsByTask.get(task.id) ?? [], {}));
   }
 }
 

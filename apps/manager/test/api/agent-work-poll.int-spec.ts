@@ -394,7 +394,7 @@ describe.each(testDatabaseKinds())('agent work: poll and run acceptance on %s', 
   });
 
   describe('credentials and run acceptance', () => {
-    it("puts the zone's credentials only in the primary's own assignments", async () => {
+    it('puts no credentials in poll replies: they come only with the acceptance, to the run’s own agent', async () => {
       const zone = await world.zoneWith(1);
       const secondary = zone.secondaries[0];
       const credential = await t.call('POST', `/api/v1/zones/${zone.zoneId}/credentials`, {
@@ -414,11 +414,15 @@ describe.each(testDatabaseKinds())('agent work: poll and run acceptance on %s', 
       });
       const response = await world.poll(zone);
       const byTask = new Map(response.body.assignments.map((a: { taskId: number }) => [a.taskId, a]));
-      expect(byTask.get(own.id)).toMatchObject({
-        credentials: { DB_PASSWORD: 's3cret-value' },
-        task: { parameter: '{{DB_PASSWORD}}' },
-      });
+      expect(byTask.get(own.id)).toMatchObject({ credentials: {}, task: { parameter: '{{DB_PASSWORD}}' } });
       expect(byTask.get(theirs.id)).toMatchObject({ credentials: {} });
+      expect(JSON.stringify(response.body)).not.toContain('s3cret-value');
+      const [ownRun] = await world.runsOf(own.id);
+      const accepted = await world.accept(zone.primary, ownRun?.id ?? 0);
+      expect(accepted.body).toMatchObject({
+        runId: ownRun?.id,
+        credentials: { DB_PASSWORD: 's3cret-value' },
+      });
     });
 
     it("lets a run's own agent accept it and get its assignment with credentials, and nobody else", async () => {
