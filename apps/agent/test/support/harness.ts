@@ -3,9 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { startAgent, type AgentHandle, type StartAgentOptions } from '../../src/agent';
 import { FakeRunner } from './fake-runner';
-import type { FakeManager } from './fake-manager';
+import { FakeManager } from './fake-manager';
 
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -113,4 +114,23 @@ export class FakeLanPeer {
       this.server?.closeAllConnections();
     });
   }
+}
+
+/**
+ * A fresh fake manager and agent harness for every test of the calling `describe`; after each
+ * test the agents are stopped and no request may have broken the protocol's schemas.
+ */
+export function fakeWorldPerTest(): { readonly manager: FakeManager; readonly agents: AgentHarness } {
+  const world = {} as { manager: FakeManager; agents: AgentHarness };
+  beforeEach(async () => {
+    world.manager = new FakeManager();
+    await world.manager.start();
+    world.agents = new AgentHarness(world.manager);
+  });
+  afterEach(async () => {
+    await world.agents.cleanup();
+    await world.manager.close();
+    expect(world.manager.violations).toEqual([]);
+  });
+  return world;
 }
