@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { Clock } from './common/clock/clock';
 import { writeProblem } from './common/errors/problem.filter';
 import { createAgentLane, mountAhead } from './common/http/agent-lane';
+import { jsonBodyReader } from './common/http/json-body';
 import { requestIdMiddleware } from './common/http/request-id';
 import { SECURITY_HEADERS } from './common/http/security-headers';
 import type { AppConfig } from './config/config.schema';
@@ -44,11 +45,12 @@ function securityHeaders(_request: Request, response: Response, next: NextFuncti
 
 /** JSON body parsing whose errors (malformed, too large) become problem bodies, not HTML pages. */
 function jsonBody(limitBytes: number) {
-  const parse = express.json({ limit: limitBytes, strict: false });
+  const read = jsonBodyReader(limitBytes);
   const logger = new Logger('Http');
   return (request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) =>
-      error ? writeProblem(request, response, error, logger) : next(),
+    read(request, response).then(
+      () => next(),
+      (error: unknown) => writeProblem(request, response, error, logger),
     );
 }
 

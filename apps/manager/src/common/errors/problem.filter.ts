@@ -22,11 +22,8 @@ function fromHttpException(exception: HttpException): AppError {
   return new AppError('INTERNAL_ERROR', 'Internal error');
 }
 
-/**
- * The refusals of a request body that cannot be read, in one wording for Express's body parser and
- * for the agent lane, which reads its bodies itself.
- */
-export const bodyRefusals = {
+/** The refusals of a request body that cannot be read (Express's JSON parser, also on the agent lane). */
+const bodyRefusals = {
   malformedJson: () => new AppError('MALFORMED_JSON', 'The request body is not valid JSON'),
   tooLarge: () => new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large'),
   unsupportedEncoding: () => new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported request body encoding'),

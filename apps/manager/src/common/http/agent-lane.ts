@@ -1,22 +1,14 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
-import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Logger } from '@nestjs/common';
 import { PROTOCOL_HEADER, type RouteBody, type RouteDefinition, type RouteResponse } from '@outpost/shared';
 import type { AgentPrincipal } from '../auth/agent-principal';
 import { authenticateAgent } from '../auth/auth.guard';
 import { AGENT_PROTOCOL_PREFIX, protocolMismatch } from '../auth/protocol-version.guard';
 import type { Clock } from '../clock/clock';
-import { AppError } from '../errors/app-error';
-import { bodyRefusals, problemFor } from '../errors/problem.filter';
+import { problemFor } from '../errors/problem.filter';
 import type { AppConfig } from '../../config/config.schema';
-import {
-  checkResponse,
-  hasNonJsonBody,
-  isJsonMediaType,
-  parsePart,
-  unsupportedMediaType,
-} from './contract.interceptor';
+import { checkResponse, hasNonJsonBody, parsePart, unsupportedMediaType } from './contract.interceptor';
+import { isClientGone, jsonBodyReader } from './json-body';
 import { newRequestId, REQUEST_ID_HEADER } from './request-id';
 import { SECURITY_HEADERS } from './security-headers';
 
@@ -30,7 +22,8 @@ import { SECURITY_HEADERS } from './security-headers';
  * 0.067. No route served through Express can meet the budget, so the hot routes skip it (bench
  * README §1).
  *
- * What stays the same: every step is the code the Nest path runs — the shared route definition
+ * What stays the same: every step is the code the Nest path runs — Express's own JSON parser
+ * (json-body.ts), the shared route definition
  * (paths with aliases, body schema, status, response schema), the protocol-version check, the agent
  * token check, the contract's input validation and its response check (when responses are checked),
  * the one problem mapping, the request id and the security headers, in the order Express and Nest
@@ -75,10 +68,6 @@ export interface AgentLaneOptions {
   clock: Clock;
 }
 
-/** A client that left while its body was read: nobody to answer. */
-const CLIENT_LEFT = Symbol('clientLeft');
-/** The body was not read: it is not declared JSON (Express's parser leaves such bodies alone). */
-const NOT_READ = Symbol('notRead');
 /** Passed to abort(): without a reason it builds a DOMException with a stack trace. */
 const CLIENT_GONE = 'client gone';
 
@@ -98,112 +87,6 @@ function checkRoute(definition: RouteDefinition): void {
       `route ${definition.id} does not fit the agent lane: it serves agent routes with a JSON body and fixed paths only`,
     );
   }
-}
-
-/** A charset Express's JSON parser accepts (`utf-*`), or null. */
-function charsetOf(contentType: string): string | null {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1]?.toLowerCase() ?? 'utf-8';
-  return charset.startsWith('utf-') ? charset : null;
-}
-
-function decoderFor(charset: string): ((bytes: Buffer) => string) | null {
-  if (charset === 'utf-8') return (bytes) => bytes.toString('utf8');
-  try {
-    const decoder = new TextDecoder(charset);
-    return (bytes) => decoder.decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
-/** What undoes the body's Content-Encoding: none for identity, null for a coding Express refuses too. */
-function inflaterFor(coding: string): Transform | null | undefined {
-  switch (coding) {
-    case 'identity':
-      return undefined;
-    case 'gzip':
-      return createGunzip();
-    case 'deflate':
-      return createInflate();
-    case 'br':
-      return createBrotliDecompress();
-    default:
-      return null;
-  }
-}
-
-function parseJson(bytes: Buffer, decode: (bytes: Buffer) => string): unknown {
-  let text = decode(bytes);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.length === 0) return {}; // an empty JSON body is `{}`, as Express's parser has it
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw bodyRefusals.malformedJson();
-  }
-}
-
-/**
- * The request's JSON body as Express's JSON parser (`bodyLimitBytes`, any JSON value) reads it:
- * NOT_READ when not declared JSON, `{}` when empty or absent. A refused body is read off to its end
- * before the refusal is answered, as the parser does; a client that leaves rejects with CLIENT_LEFT.
- */
-function readJsonBody(request: IncomingMessage, limit: number): unknown {
-  const headers = request.headers;
-  const contentType = headers['content-type'];
-  if (!isJsonMediaType(contentType)) return NOT_READ;
-  const declared = headers['content-length'];
-  if (
-    headers['transfer-encoding'] === undefined &&
-    (declared === undefined || Number.isNaN(Number(declared)))
-  )
-    return {};
-  const charset = charsetOf(contentType ?? '');
-  const decode = charset === null ? null : decoderFor(charset);
-  if (!decode) throw bodyRefusals.unsupportedEncoding();
-  const coding = (headers['content-encoding'] ?? 'identity').toLowerCase();
-  const inflater = inflaterFor(coding);
-  if (inflater === null) throw bodyRefusals.unsupportedEncoding();
-  const stream = inflater ? request.pipe(inflater) : request;
-
-  return new Promise<unknown>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let refusal: AppError | null = !inflater && Number(declared) > limit ? bodyRefusals.tooLarge() : null;
-    const settle = () => {
-      if (refusal) return reject(refusal);
-      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
-      try {
-        resolve(parseJson(bytes, decode));
-      } catch (error) {
-        reject(error);
-      }
-    };
-    /** Stops decoding and reads the rest of the request off, then answers the refusal. */
-    const refuse = (error: AppError) => {
-      refusal ??= error;
-      chunks.length = 0;
-      if (!inflater) return; // 'end' of the request settles
-      request.unpipe(inflater);
-      inflater.destroy();
-      if (request.readableEnded) return settle();
-      request.on('end', settle);
-      request.resume();
-    };
-    request.once('close', () => {
-      if (!request.complete) reject(CLIENT_LEFT);
-    });
-    request.on('error', () => reject(CLIENT_LEFT));
-    stream.on('data', (chunk: Buffer) => {
-      if (refusal) return;
-      received += chunk.length;
-      if (received > limit) refuse(bodyRefusals.tooLarge());
-      else chunks.push(chunk);
-    });
-    // A body that does not decompress (bad gzip, say) is not JSON either.
-    if (inflater) inflater.on('error', () => refuse(bodyRefusals.malformedJson()));
-    stream.on('end', settle);
-  });
 }
 
 function reply(
@@ -254,6 +137,7 @@ function callOf(response: ServerResponse): LaneCall {
 export function createAgentLane(routes: readonly LaneRoute[], options: AgentLaneOptions): LaneHandler {
   const { config, clock } = options;
   const logger = new Logger('Problem');
+  const readBody = jsonBodyReader(config.bodyLimitBytes);
   const byTarget = new Map<string, LaneRoute>();
   const methods = new Set<string>();
   for (const route of routes) {
@@ -277,20 +161,20 @@ export function createAgentLane(routes: readonly LaneRoute[], options: AgentLane
   const serve = async (route: LaneRoute, request: IncomingMessage, response: ServerResponse) => {
     const requestId = newRequestId();
     try {
-      const raw = await readJsonBody(request, config.bodyLimitBytes);
+      const raw = await readBody(request, response);
       const mismatch = protocolMismatch(request.headers[PROTOCOL_HEADER]);
       if (mismatch) throw mismatch;
       const agent = authenticateAgent(request.headers.authorization, {
         jwtSecret: config.jwtSecret,
         now: clock.now(),
       });
-      if (raw === NOT_READ && hasNonJsonBody(request.headers)) throw unsupportedMediaType();
-      const body = parsePart(route.definition.body, raw === NOT_READ ? {} : raw, 'body');
+      if (hasNonJsonBody(request.headers)) throw unsupportedMediaType();
+      const body = parsePart(route.definition.body, raw === undefined ? {} : raw, 'body');
       const answer = await route.handle(agent, body, callOf(response));
       if (config.validateResponses) checkResponse(route.definition, answer);
       reply(response, requestId, route.definition.status, answer);
     } catch (error) {
-      if (error === CLIENT_LEFT) return;
+      if (isClientGone(error)) return;
       const problem = problemFor(error, requestId, logger);
       reply(response, requestId, problem.status, problem.body, problem.headers);
     }

@@ -46,7 +46,7 @@ export function checkResponse(definition: RouteDefinition, value: unknown): void
 }
 
 /** `Content-Type: application/json`, with or without parameters: what Express's JSON parser reads. */
-export function isJsonMediaType(contentType: string | undefined): boolean {
+function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const semicolon = contentType.indexOf(';');
   const type = semicolon === -1 ? contentType : contentType.slice(0, semicolon);
