@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import {
   isTerminalTaskStatus,
   type LogReport,
@@ -114,21 +115,41 @@ export class ReportService {
             `Task ${task.id} of run ${runId} is already ${task.status}; the run must not start`,
           );
         }
-        const now = this.clock.now();
-        const changes: RunChanges = { status: 'wait-exec' };
-        if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
+        const moved = await this.moveRun(manager, task, current, { status: 'wait-exec' });
+        if (!moved) {
           throw new AppError(
             'INVALID_TRANSITION',
             `Run ${runId} changed while it was accepted; it is not started`,
           );
         }
-        await this.taskEvents.runStatusChanged(current, current.status, 'wait-exec', now, manager);
-        const accepted: TaskRunEntity = { ...current, ...changes, updatedAt: now };
-        await this.derivation.afterRunChange(task, accepted, manager);
         // The task row as read: the assignment needs only what no transition changes (name, steps…).
-        return { run: accepted, task };
+        return { run: moved.run, task };
       }),
     );
+  }
+
+  /**
+   * The one way a run changes on an agent's word (its acceptance or a status report), inside the
+   * caller's transaction with the task locked: the guarded run UPDATE, its event, and the task
+   * following its run. A task already final (stopped by a cancel, say) keeps its status; only its
+   * run is updated. Null when the guard missed (the run changed meanwhile); `timed` when the task
+   * now waits for a time (a held poll must look again).
+   */
+  private async moveRun(
+    manager: EntityManager,
+    task: TaskEntity,
+    current: TaskRunEntity,
+    changes: RunChanges & { status: TaskStatus },
+  ): Promise<{ run: TaskRunEntity; timed: boolean } | null> {
+    const now = this.clock.now();
+    if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) return null;
+    if (changes.status !== current.status) {
+      await this.taskEvents.runStatusChanged(current, current.status, changes.status, now, manager);
+    }
+    const run: TaskRunEntity = { ...current, ...changes, updatedAt: now };
+    const timed =
+      !isTerminalTaskStatus(task.status) && (await this.derivation.afterRunChange(task, run, manager));
+    return { run, timed };
   }
 
   private async settle(caller: AgentPrincipal, item: ReportItem): Promise<ReportOutcome> {
@@ -198,20 +219,12 @@ export class ReportService {
         const verdict = judgeRunReport(current, item);
         if (verdict.kind === 'duplicate') return { ...key, outcome: 'duplicate' };
         if (verdict.kind === 'reject') return rejected(key, 'INVALID_TRANSITION', verdict.message);
-        const now = this.clock.now();
         const changes = runChanges(current, verdict.to, item);
-        if (!(await this.work.updateRunGuarded(manager, current, { ...changes, updatedAt: now }))) {
-          throw new Error(`run ${run.id} changed while its report was applied`);
-        }
-        if (verdict.to !== current.status) {
-          await this.taskEvents.runStatusChanged(current, current.status, verdict.to, now, manager);
-        }
-        if (changes.startedAt) dispatchSeconds = dispatchLatencySeconds(task, current, now);
+        const moved = await this.moveRun(manager, task, current, changes);
+        if (!moved) throw new Error(`run ${run.id} changed while its report was applied`);
+        timed = moved.timed;
+        if (changes.startedAt) dispatchSeconds = dispatchLatencySeconds(task, current, moved.run.updatedAt);
         if (isTerminalTaskStatus(verdict.to)) this.heartbeats.forget(`${current.agentId}:${current.id}`);
-        // A task already final (stopped by a cancel, say) keeps its status; only its run is updated.
-        if (!isTerminalTaskStatus(task.status)) {
-          timed = await this.derivation.afterRunChange(task, { ...current, ...changes }, manager);
-        }
         return { ...key, outcome: 'accepted' };
       }),
     );
@@ -264,7 +277,11 @@ function dispatchLatencySeconds(
  * What a status report writes on its run. Times are the agent's (`at`): reports may arrive late
  * from the agent's durable queue, and the run should say when things happened, not when we heard.
  */
-function runChanges(run: TaskRunEntity, to: TaskStatus, item: StatusReport): RunChanges {
+function runChanges(
+  run: TaskRunEntity,
+  to: TaskStatus,
+  item: StatusReport,
+): RunChanges & { status: TaskStatus } {
   const at = new Date(item.at);
   const starts = to !== 'stopped' && runProgress(to) >= runProgress('started');
   return {
