@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_PROTOCOL_VERSION, joinRequestSchema, type JoinRequest } from '@outpost/shared';
@@ -11,6 +10,7 @@ import { ManagerUnreachableError } from '../src/client/errors';
 import { ensureIdentity, JoinRefusedError, type EnsureIdentityOptions } from '../src/joining';
 import { RootLogger } from '../src/log/logger';
 import { PENDING_JOIN_FILE } from '../src/state/pending-join';
+import { closeNow, listenOnLoopback } from './support/loopback-server';
 
 interface Attempt {
   body: JoinRequest;
@@ -39,15 +39,11 @@ class JoinManager {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeNow(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

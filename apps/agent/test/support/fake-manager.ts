@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AGENT_PROTOCOL_VERSION,
   agentProtocolRoutes,
@@ -16,6 +15,7 @@ import {
   type ZoneMember,
 } from '@outpost/shared';
 import type { z } from 'zod';
+import { closeNow, listenOnLoopback } from './loopback-server';
 
 /** Fast timings so protocol tests run in a second or two. */
 export const testSettings: AgentSettings = {
@@ -91,16 +91,12 @@ export class FakeManager {
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
   }
 
   async close(): Promise<void> {
     this.wake();
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeNow(this.server);
   }
 
   /** An agent that joined earlier (its identity is already in a state dir). */

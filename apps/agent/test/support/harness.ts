@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { startAgent, type AgentHandle, type StartAgentOptions } from '../../src/agent';
 import { FakeRunner } from './fake-runner';
 import { FakeManager } from './fake-manager';
+import { closeNow, listenOnLoopback } from './loopback-server';
 
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -104,15 +104,11 @@ export class FakeLanPeer {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ agentKey: this.agentKey, role: 'primary', epoch: 1, runningTasks: 0 }));
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server);
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
+    await closeNow(this.server);
   }
 }
 
